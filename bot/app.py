@@ -1,0 +1,97 @@
+"""Build the python-telegram-bot ``Application``. The ONE place where handlers are registered.
+
+Order matters: PTB tries the handlers of group 0 in the order they are added and runs the first
+that matches, so specific handlers come before general ones.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import menus
+from bot.context import BotContext, BotData
+from bot.handlers import basics, onboarding
+from bot.handlers.errors import on_error
+from bot.services.container import Services
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def build_application(services: Services) -> Application:
+    settings = services.settings
+    token = settings.require_token()
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .post_init(_post_init)
+        .build()
+    )
+    app.bot_data.services = services
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:
+    # 1. Group chats: the bot works in private chat only; answer commands with a short note.
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, basics.group_note))
+
+    # 2. Onboarding: /start [invite code].
+    app.add_handler(CommandHandler("start", onboarding.start, filters=PRIVATE))
+
+    # 3. Everyone: help, language, cancel outside a conversation.
+    app.add_handler(CommandHandler("help", basics.help_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("lang", basics.lang_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(basics.lang_chosen, pattern=f"^{basics.LANG_PREFIX}"))
+    app.add_handler(CommandHandler("cancel", basics.cancel_idle, filters=PRIVATE))
+
+    # 4. Reply-keyboard buttons do what their commands do.
+    buttons = {text: name for text, name in menus.button_commands().items()
+               if name in _BUTTON_ACTIONS}
+    app.add_handler(MessageHandler(PRIVATE & filters.Text(list(buttons)), _button(buttons)))
+
+    # 5. Fallbacks, last: unknown commands, non-text content, plain text.
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, basics.unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, basics.plain_text))
+    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   basics.unsupported_content))
+
+    # 6. Errors: log, tell the administrator, apologise.
+    app.add_error_handler(on_error)
+
+
+_BUTTON_ACTIONS = {
+    "help": basics.help_command,
+}
+
+
+def _button(buttons: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def pressed(update: Update, context: BotContext) -> None:
+        assert update.message is not None and update.message.text is not None
+        await _BUTTON_ACTIONS[buttons[update.message.text]](update, context)
+
+    return pressed
+
+
+async def _post_init(app: Application) -> None:
+    """Default command lists for people not yet registered, in both languages."""
+    for lang in ("zh", "en"):
+        await app.bot.set_my_commands(menus.commands("guest", lang),
+                                      language_code=None if lang == "zh" else lang)
+
+
+

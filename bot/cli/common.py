@@ -1,0 +1,74 @@
+"""Shared plumbing of the CLI: settings, services, output and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import raw
+from bot.render import problem
+from bot.services.container import Services
+from bot.store import migrate
+
+
+@dataclass
+class CliState:
+    lang: str = "zh"
+    _settings: Settings | None = None
+    _services: Services | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except ConfigError as exc:
+                fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
+        return self._settings
+
+    def services(self, *, migrated: bool = False) -> Services:
+        if self._services is None:
+            settings = self.settings()
+            if migrated:
+                migrate.upgrade(settings.database_url)
+            self._services = Services.create(settings)
+        return self._services
+
+    def problem(self, code: str, values: Mapping[str, Any]) -> str:
+        return problem(code, values, self.lang, html=False)
+
+    def bot_username(self) -> str:
+        settings = self.settings()
+        if settings.bot_username:
+            return settings.bot_username.lstrip("@")
+        try:
+            token = settings.require_token()
+        except ConfigError:
+            fail(self, raw("cli.no_username", self.lang), code=2)
+        from telegram import Bot
+
+        async def ask() -> str:
+            async with Bot(token, base_url=settings.api_base_url) as bot:
+                return bot.username
+
+        return asyncio.run(ask())
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState)
+    return obj
+
+
+def fail(st: CliState, message: str, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def emit(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,73 @@
+"""Settings from the environment (prefix ``IPBOT_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_URL = "sqlite:///./data/ipbot.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment. ``token`` is a secret: never log it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IPBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: SecretStr | None = None
+    database_url: str = DEFAULT_DB_URL
+    api_base_url: str = "https://api.telegram.org/bot"
+    timezone: str = "Asia/Shanghai"
+    admin_chat_id: int | None = None
+    bot_username: str | None = None
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    policy_file: Path | None = None
+    invite_days: int = Field(default=14, ge=1, le=365)
+    poll_timeout: int = Field(default=10, ge=0, le=50)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.token is None or not self.token.get_secret_value().strip():
+            raise ConfigError("IPBOT_TOKEN is not set (the bot token from @BotFather)")
+        value = self.token.get_secret_value().strip()
+        if ":" not in value:
+            raise ConfigError("IPBOT_TOKEN is malformed (expected <digits>:<secret>)")
+        return value
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; its message is one line naming the setting."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one clear ``ConfigError`` line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "IPBOT_" + str(first["loc"][0]).upper() if first["loc"] else "IPBOT_?"
+        raise ConfigError(f"{name} is invalid: {first['msg']}") from None

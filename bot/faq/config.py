@@ -1,0 +1,71 @@
+"""Tunable thresholds and weights of the FAQ matcher."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherConfig:
+    """Thresholds and weights; the defaults are calibrated on ``knowledge/``.
+
+    Scores are in [0, 1].  The best match is *answered* when it scores at
+    least ``answer_threshold`` and leads the runner-up by ``margin`` (or is an
+    exact match of a question or alternate); otherwise matches scoring at least
+    ``suggest_threshold`` (and within ``suggest_window`` of the best) are
+    *suggested*; otherwise there is *none*.
+    """
+
+    answer_threshold: float = 0.60
+    suggest_threshold: float = 0.40
+    margin: float = 0.06
+    suggest_window: float = 0.25
+
+    # weights of the score components (they are normalised to sum to 1)
+    weight_dice: float = 0.40
+    """IDF-weighted Dice overlap of n-grams with the closest question/alternate."""
+    weight_coverage: float = 0.25
+    """Share of the query's IDF mass found anywhere in the entry's questions and tags."""
+    weight_fuzzy: float = 0.25
+    """rapidfuzz ratio with the closest question/alternate."""
+    weight_answer: float = 0.10
+    """Share of the query's IDF mass found in the answer text."""
+
+    # retrieval
+    max_candidates: int = 50
+    """Entries pre-selected by the inverted index and then fully scored."""
+    answer_field_weight: float = 0.3
+    """Weight of answer-text n-grams in pre-selection."""
+    unseen_idf_factor: float = 1.0
+    """IDF of an n-gram found nowhere in the knowledge base, relative to the rarest one."""
+    min_query_chars: int = 2
+    """Queries shorter than this (after normalisation) get "none"."""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> MatcherConfig:
+        """Defaults overridden by ``data``; unknown keys raise ``ValueError``."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown matcher settings: {', '.join(unknown)}")
+        values: dict[str, object] = {}
+        for key, value in data.items():
+            default = getattr(cls(), key)
+            if isinstance(default, bool) or not isinstance(value, int | float):
+                raise ValueError(f"matcher setting {key!r} must be a number")
+            values[key] = type(default)(value)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> MatcherConfig:
+        """Defaults overridden by a YAML mapping in ``path``."""
+        with Path(path).open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path}: expected a mapping")
+        return cls.from_mapping(data)

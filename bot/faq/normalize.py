@@ -1,0 +1,281 @@
+"""Chinese-aware text normalisation for FAQ matching.
+
+``normalize(text)`` applies, in order:
+
+1. Unicode NFKC (full-width letters, digits and punctuation become half-width);
+2. lower-casing;
+3. traditional → simplified Chinese (OpenCC ``t2s``, run only when the text holds
+   a character that is traditional-only, since the pure-Python converter costs
+   ~0.1 ms a call);
+4. removal of punctuation, symbols, emoji and spaces (a single space is kept
+   between two ASCII words so that English stays tokenisable);
+5. the domain synonym table (``synonyms.yaml`` beside this file): variants,
+   typos and homophones are rewritten to one canonical form, filler words are
+   dropped.  Rewriting is a longest-match left-to-right scan in which every
+   canonical form maps to itself, so "服务专员" is never expanded again.
+
+:func:`ngrams` turns a normalised string into the tokens the matcher indexes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final
+
+import yaml
+
+SYNONYMS_FILE: Final[Path] = Path(__file__).with_name("synonyms.yaml")
+
+_NON_WORD = re.compile(r"[\W_]+")
+_LONE_SPACE = re.compile(r"(?<![a-z0-9]) | (?![a-z0-9])")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_CJK_RUN = re.compile(r"[^a-z0-9 ]+")
+_RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9 ]+")
+
+
+# --------------------------------------------------------------------------
+# traditional → simplified
+# --------------------------------------------------------------------------
+
+
+@functools.cache
+def _t2s():  # type: ignore[no-untyped-def]
+    """The OpenCC converter, built once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.cache
+def traditional_chars() -> frozenset[str]:
+    """Characters that OpenCC would change when converting to simplified Chinese.
+
+    Read from OpenCC's own character table; text without any of them is left
+    as it is, which makes the common (simplified) case free.
+    """
+    import opencc
+
+    table = Path(opencc.__file__).with_name("dictionary") / "TSCharacters.txt"
+    chars: set[str] = set()
+    try:
+        lines = table.read_text(encoding="utf-8").splitlines()
+    except OSError:  # pragma: no cover - broken install: fall back to always converting
+        return frozenset()
+    for line in lines:
+        trad, _, simp = line.partition("\t")
+        if len(trad) == 1 and simp and simp.split()[0] != trad:
+            chars.add(trad)
+    # A few phrases change characters that are valid simplified ones on their
+    # own (覆 in 反覆, 瞭 in 瞭解): those characters trigger a conversion too.
+    phrases = table.with_name("TSPhrases.txt")
+    try:
+        for line in phrases.read_text(encoding="utf-8").splitlines():
+            trad, _, simp = line.partition("\t")
+            target = simp.split()[0] if simp.split() else trad
+            if chars.isdisjoint(trad) and len(target) == len(trad):
+                chars.update(c for c, s in zip(trad, target, strict=True) if c != s)
+    except OSError:  # pragma: no cover
+        pass
+    return frozenset(chars)
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese to simplified, skipping OpenCC when nothing would change."""
+    trad = traditional_chars()
+    if trad and trad.isdisjoint(text):
+        return text
+    return str(_t2s().convert(text))
+
+
+# --------------------------------------------------------------------------
+# surface cleaning
+# --------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """NFKC, lower-case, simplified, without punctuation, symbols or (most) spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = to_simplified(text)
+    text = _NON_WORD.sub(" ", text).strip()
+    return _LONE_SPACE.sub("", text)
+
+
+# --------------------------------------------------------------------------
+# synonym table
+# --------------------------------------------------------------------------
+
+
+def _is_ascii_word(s: str) -> bool:
+    return bool(_ASCII_WORD.fullmatch(s))
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    """Longest-match rewrite rules: variant → canonical form ("" drops the variant)."""
+
+    rules: Mapping[str, str]
+    _lengths: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rules = dict(self.rules)
+        for canonical in set(rules.values()):
+            if canonical:
+                rules.setdefault(canonical, canonical)
+        object.__setattr__(self, "rules", MappingProxyType(rules))
+        # first character → lengths of the keys starting with it, longest first
+        by_first: dict[str, set[int]] = {}
+        for key in rules:
+            by_first.setdefault(key[0], set()).add(len(key))
+        lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}
+        object.__setattr__(self, "_lengths", MappingProxyType(lengths))
+
+    @classmethod
+    def empty(cls) -> SynonymTable:
+        """A table that changes nothing."""
+        return cls({})
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> SynonymTable:
+        """Build from the ``synonyms.yaml`` structure.
+
+        Keys: ``synonyms`` and ``typos`` (each ``canonical: [variants]``),
+        ``drop`` (filler words removed) and ``keep`` (words protected from the
+        other rules, e.g. "目的" from dropping "的").  Every string is cleaned
+        with :func:`clean` first so that the rules see what the matcher sees.
+        """
+        rules: dict[str, str] = {}
+
+        def add(variant: str, canonical: str) -> None:
+            v = clean(variant)
+            if not v or v == canonical:
+                return
+            previous = rules.get(v)
+            if previous is not None and previous != canonical:
+                raise ValueError(
+                    f"synonym {variant!r} maps to both {previous!r} and {canonical!r}"
+                )
+            rules[v] = canonical
+
+        for group in ("synonyms", "typos"):
+            groups = data.get(group) or {}
+            if not isinstance(groups, Mapping):
+                raise ValueError(f"{group!r} must be a mapping of canonical: [variants]")
+            for canonical_raw, variants in groups.items():
+                canonical = clean(str(canonical_raw))
+                if not isinstance(variants, list):
+                    raise ValueError(f"variants of {canonical_raw!r} must be a list")
+                for variant in variants:
+                    add(str(variant), canonical)
+        for word in _strings(data.get("drop")):
+            add(word, "")
+        for word in _strings(data.get("keep")):
+            w = clean(word)
+            if w:
+                rules.setdefault(w, w)
+        return cls(rules)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SynonymTable:
+        """Load a table from a YAML file."""
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path}: expected a mapping at the top level")
+        return cls.from_mapping(data)
+
+    def _rewrite_once(self, text: str) -> str:
+        rules = self.rules
+        starts = self._lengths
+        out: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            for length in starts.get(text[i], ()):
+                if i + length > n:
+                    continue
+                piece = text[i : i + length]
+                repl = rules.get(piece)
+                if repl is None:
+                    continue
+                if _is_ascii_word(piece) and (
+                    (i > 0 and text[i - 1].isascii() and text[i - 1].isalnum())
+                    or (i + length < n and text[i + length].isascii() and text[i + length].isalnum())
+                ):
+                    continue  # "ip" inside "ship" is not "ip"
+                out.append(repl)
+                i += length
+                break
+            else:
+                out.append(text[i])
+                i += 1
+        return _LONE_SPACE.sub("", "".join(out).strip())
+
+    def apply(self, text: str) -> str:
+        """Rewrite ``text`` (already :func:`clean`-ed) until it no longer changes."""
+        if not self.rules:
+            return text
+        for _ in range(4):
+            rewritten = self._rewrite_once(text)
+            if rewritten == text:
+                break
+            text = rewritten
+        return text
+
+
+def _strings(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError("expected a list of strings")
+    return [str(v) for v in value]
+
+
+@functools.cache
+def default_synonyms() -> SynonymTable:
+    """The shipped table (``bot/faq/synonyms.yaml``), loaded once."""
+    return SynonymTable.from_file(SYNONYMS_FILE)
+
+
+# --------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------
+
+
+def normalize(text: str, synonyms: SynonymTable | None = None) -> str:
+    """Normalise ``text`` for matching (see the module docstring).
+
+    ``synonyms`` defaults to the shipped table; pass :meth:`SynonymTable.empty`
+    for surface cleaning only.
+    """
+    table = default_synonyms() if synonyms is None else synonyms
+    return table.apply(clean(text))
+
+
+def ngrams(normalized: str) -> list[str]:
+    """Index tokens of a normalised string: CJK character bigrams, ASCII words.
+
+    A CJK run of one character yields that character.  Order is kept and
+    duplicates are not removed.
+    """
+    grams: list[str] = []
+    for run in _RUNS.findall(normalized):
+        if run[0].isascii():
+            grams.append(run)
+        elif len(run) == 1:
+            grams.append(run)
+        else:
+            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def unique_ngrams(texts: Iterable[str]) -> set[str]:
+    """The set of :func:`ngrams` of several normalised strings."""
+    out: set[str] = set()
+    for t in texts:
+        out.update(ngrams(t))
+    return out

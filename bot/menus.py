@@ -1,0 +1,62 @@
+"""What each role sees: its command list (setMyCommands) and its reply keyboard.
+
+Commands and buttons are catalog keys (``cmd.<name>``, ``kb.<name>``); a keyboard button does
+what the command of the same name does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import BotCommand, ReplyKeyboardMarkup
+
+from bot.i18n import raw
+
+
+@dataclass(frozen=True)
+class Menu:
+    commands: tuple[str, ...]
+    keyboard: tuple[tuple[str, ...], ...]
+
+
+_COMMON = ("help", "lang", "cancel")
+
+MENUS: dict[str, Menu] = {
+    "commissioner": Menu(("visit", "status", "history", "inbox", "ask", *_COMMON),
+                         (("visit", "status"), ("history", "inbox"), ("ask", "help"))),
+    "envoy": Menu(("visit", "status", "history", "ask", *_COMMON),
+                  (("visit", "status"), ("history", "ask"), ("help",))),
+    "staff": Menu(("visit", "status", "history", "inbox", "ask", *_COMMON),
+                  (("visit", "status"), ("history", "inbox"), ("ask", "help"))),
+    "supervisor": Menu(("digest", "ask", *_COMMON), (("digest", "ask"), ("help",))),
+    "admin": Menu(("digest", "reload", "ask", *_COMMON), (("digest", "ask"), ("help",))),
+    "contact": Menu(("ask", *_COMMON), (("ask", "help"),)),
+    "guest": Menu(("start", "ask", *_COMMON), (("ask", "help"),)),
+}
+
+# Commands whose features have landed; the rest stay out of menus until they do.
+AVAILABLE: set[str] = {"start", "help", "lang", "cancel"}
+
+
+def menu(role: str) -> Menu:
+    return MENUS.get(role, MENUS["guest"])
+
+
+def commands(role: str, lang: str) -> list[BotCommand]:
+    return [BotCommand(name, raw(f"cmd.{name}", lang))
+            for name in menu(role).commands if name in AVAILABLE]
+
+
+def keyboard(role: str, lang: str) -> ReplyKeyboardMarkup | None:
+    rows = [[raw(f"kb.{name}", lang) for name in row if name in AVAILABLE]
+            for row in menu(role).keyboard]
+    rows = [r for r in rows if r]
+    if not rows:
+        return None
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def button_commands() -> dict[str, str]:
+    """Every keyboard button text, in every language, mapped to its command name."""
+    names = {name for m in MENUS.values() for row in m.keyboard for name in row}
+    return {raw(f"kb.{name}", lang): name for name in names for lang in ("zh", "en")}

@@ -1,0 +1,36 @@
+"""What every service needs: settings, a session factory and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.store.db import make_engine, make_session_factory
+from bot.store.uow import UnitOfWork
+from scheduler.policy import Policy, default_policy, load_policy
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    policy: Policy
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        engine = make_engine(settings.database_url)
+        clock = clock or SystemClock(settings.tz)
+        policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+        return cls(settings, engine, make_session_factory(engine), clock, policy)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,148 @@
+"""Who is talking: a bound person, an entity contact, or a guest; binding by invite code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.vocab import Role
+from bot.i18n import normalize_language
+from bot.services.container import Services
+from bot.services.errors import ServiceError
+from bot.store.models import EntityContact, UserPref
+from bot.store.uow import UnitOfWork
+
+
+class ActorKind(StrEnum):
+    PERSON = "person"
+    CONTACT = "contact"
+    GUEST = "guest"
+
+
+@dataclass(frozen=True)
+class TelegramUser:
+    id: int
+    full_name: str
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    telegram_id: int
+    kind: ActorKind
+    name: str
+    language: str
+    roles: frozenset[Role] = frozenset()
+    person_id: int | None = None
+    contact_id: int | None = None
+    entity_id: int | None = None
+    entity_name: str | None = None
+    scope_city: str | None = None
+    scope_county: str | None = None
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def primary_role(self) -> str:
+        """The role whose menu this actor sees: the most specific one they hold."""
+        for role in (Role.ADMIN, Role.SUPERVISOR, Role.COMMISSIONER, Role.ENVOY):
+            if role in self.roles:
+                if role in (Role.COMMISSIONER, Role.ENVOY) and len(
+                    self.roles & {Role.COMMISSIONER, Role.ENVOY}) == 2:
+                    return "staff"
+                return role.value
+        return self.kind.value
+
+
+def _actor(uow: UnitOfWork, user: TelegramUser) -> Actor:
+    person = uow.people.by_telegram(user.id)
+    if person is not None:
+        return Actor(
+            telegram_id=user.id, kind=ActorKind.PERSON, name=person.name,
+            language=person.language or normalize_language(user.language_code),
+            roles=frozenset(Role(r) for r in person.role_names), person_id=person.id,
+            scope_city=person.scope_city, scope_county=person.scope_county,
+        )
+    contact = uow.contacts.by_telegram(user.id)
+    if contact is not None:
+        return Actor(
+            telegram_id=user.id, kind=ActorKind.CONTACT, name=contact.name,
+            language=contact.language or normalize_language(user.language_code),
+            contact_id=contact.id, entity_id=contact.entity_id, entity_name=contact.entity.name,
+        )
+    pref = uow.prefs.get(user.id)
+    return Actor(telegram_id=user.id, kind=ActorKind.GUEST, name=user.full_name,
+                 language=pref.language if pref else normalize_language(user.language_code))
+
+
+def whoami(svc: Services, user: TelegramUser) -> Actor:
+    with svc.uow() as uow:
+        return _actor(uow, user)
+
+
+def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
+    """Use an invite code. Idempotent for the same Telegram user (a redelivered /start)."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        invite = uow.invites.by_code(code.strip())
+        if invite is None:
+            raise ServiceError("start.code_unknown")
+        if invite.used_at is not None:
+            if invite.used_by == user.id:
+                return _actor(uow, user)
+            raise ServiceError("start.code_used")
+        if invite.expires_at <= now:
+            raise ServiceError("start.code_expired")
+        current = _actor(uow, user)
+        if current.kind is not ActorKind.GUEST:
+            raise ServiceError("start.already_bound", name=current.name)
+        if invite.person is not None:
+            person = invite.person
+            if person.telegram_id is not None and person.telegram_id != user.id:
+                raise ServiceError("start.person_bound_elsewhere", name=person.name)
+            person.telegram_id = user.id
+            if person.language is None:
+                pref = uow.prefs.get(user.id)
+                person.language = pref.language if pref else normalize_language(
+                    user.language_code)
+            target = ("person", person.id)
+        else:
+            assert invite.entity is not None
+            contact = EntityContact(entity_id=invite.entity.id, telegram_id=user.id,
+                                    name=user.full_name, created_at=now,
+                                    language=normalize_language(user.language_code))
+            pref = uow.prefs.get(user.id)
+            if pref is not None:
+                contact.language = pref.language
+            uow.contacts.add(contact)
+            uow.flush()
+            target = ("entity_contact", contact.id)
+        invite.used_at, invite.used_by = now, user.id
+        uow.audit.record(now, f"tg:{user.id}", "invite.use", target[0], target[1],
+                         {"invite": invite.id})
+        try:
+            uow.commit()
+        except IntegrityError as exc:  # a concurrent binding of the same account won
+            raise ServiceError("start.already_bound", name=user.full_name) from exc
+        return _actor(uow, user)
+
+
+def set_language(svc: Services, user: TelegramUser, language: str) -> Actor:
+    with svc.uow() as uow:
+        person = uow.people.by_telegram(user.id)
+        contact = uow.contacts.by_telegram(user.id) if person is None else None
+        if person is not None:
+            person.language = language
+        elif contact is not None:
+            contact.language = language
+        else:
+            pref = uow.prefs.get(user.id)
+            if pref is None:
+                uow.prefs.add(UserPref(telegram_id=user.id, language=language))
+            else:
+                pref.language = language
+        uow.commit()
+        return _actor(uow, user)

@@ -1,0 +1,374 @@
+"""Typed SQLAlchemy 2 models. Schema changes go through Alembic (``bot/store/migrations``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.store.types import AwareDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: AwareDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class Person(Base):
+    """A member of staff: commissioner, envoy, supervisor or administrator (one or more roles)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    unit: Mapped[str] = mapped_column(String(128), default="")
+    ip_degree: Mapped[bool] = mapped_column(default=False)
+    experience_years: Mapped[float] = mapped_column(default=0)
+    in_service: Mapped[bool] = mapped_column(default=True)
+    scope_city: Mapped[str | None] = mapped_column(String(64))
+    scope_county: Mapped[str | None] = mapped_column(String(64))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    roles: Mapped[list[PersonRole]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (UniqueConstraint("name", "unit", name="uq_people_name_unit"),)
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    person: Mapped[Person] = relationship(back_populates="roles")
+
+    __table_args__ = (
+        CheckConstraint("role IN ('commissioner', 'envoy', 'supervisor', 'admin')", name="role"),
+    )
+
+
+class Entity(Base):
+    """A served entity (服务对象)."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16), default="other")
+    city: Mapped[str] = mapped_column(String(64), default="")
+    county: Mapped[str] = mapped_column(String(64), default="")
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("level IN ('national', 'provincial', 'other')", name="level"),
+    )
+
+
+class Region(Base):
+    """A service region (服务区域): a county."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str] = mapped_column(String(64), unique=True)
+    city: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("kind IN ('mountain', 'island', 'other')", name="kind"),)
+
+
+class Cycle(Base):
+    """A service cycle (服务周期), two years by default."""
+
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[date] = mapped_column(Date, unique=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("end_date > start_date", name="dates"),)
+
+
+class Assignment(Base):
+    """A service relation (服务关系): commissioner↔entity, or envoy↔region (one-to-one)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id", ondelete="RESTRICT"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    entity: Mapped[Entity | None] = relationship(lazy="joined")
+    region: Mapped[Region | None] = relationship(lazy="joined")
+    cycle: Mapped[Cycle] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'commissioner' AND entity_id IS NOT NULL AND region_id IS NULL)"
+            " OR (role = 'envoy' AND region_id IS NOT NULL AND entity_id IS NULL)",
+            name="target",
+        ),
+        # commissioner↔entity: many-to-many, each pair once per cycle
+        UniqueConstraint("cycle_id", "person_id", "entity_id", name="uq_assignments_person_entity"),
+        # envoy↔region: one-to-one within a cycle
+        UniqueConstraint("cycle_id", "region_id", name="uq_assignments_cycle_region"),
+        Index(
+            "uq_assignments_envoy_one_region",
+            "cycle_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("role = 'envoy'"),
+            postgresql_where=text("role = 'envoy'"),
+        ),
+    )
+
+    @property
+    def target_name(self) -> str:
+        if self.entity is not None:
+            return self.entity.name
+        assert self.region is not None
+        return self.region.county
+
+
+class EntityContact(Base):
+    """A Telegram user who speaks for a served entity (enterprise contact)."""
+
+    __tablename__ = "entity_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+    entity: Mapped[Entity] = relationship(lazy="joined")
+
+
+class Invite(Base):
+    """A single-use invite code for a person or for a contact of an entity."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    person: Mapped[Person | None] = relationship(lazy="joined")
+    entity: Mapped[Entity | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("(person_id IS NULL) <> (entity_id IS NULL)", name="one_target"),
+    )
+
+
+class UserPref(Base):
+    """Preferences of a Telegram user who is not (yet) bound to a person or entity."""
+
+    __tablename__ = "user_prefs"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+
+
+class AuditEntry(Base):
+    """An administrative change: who did what to which record, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class VisitDraft(Base):
+    """A visit being logged: every answered step is stored here before the bot replies.
+
+    At most one open (active or paused) draft per person. ``visit_id`` is set when the draft
+    edits an existing visit, and after submission (then ``status`` is ``submitted``).
+    """
+
+    __tablename__ = "visit_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    step: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'paused', 'submitted', 'cancelled')", name="status"
+        ),
+        Index(
+            "uq_visit_drafts_one_open_per_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status IN ('active', 'paused')"),
+            postgresql_where=text("status IN ('active', 'paused')"),
+        ),
+    )
+
+
+class Visit(Base):
+    """A logged visit (走访 / 服务记录). Only on-site visits count toward obligations."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    draft_id: Mapped[int] = mapped_column(Integer, unique=True)  # one visit per draft
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(String(16))
+    visit_date: Mapped[date] = mapped_column(Date, index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    tasks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text)
+    needs: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    location_live: Mapped[bool | None]
+    integrity_confirmed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    assignment: Mapped[Assignment] = relationship(lazy="joined")
+    photos: Mapped[list[VisitPhoto]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", lazy="selectin",
+        order_by="VisitPhoto.position",
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", lazy="selectin",
+        order_by="FollowUp.id",
+    )
+
+    __table_args__ = (
+        CheckConstraint("mode IN ('on_site', 'phone', 'video', 'online')", name="mode"),
+        Index("ix_visits_assignment_date", "assignment_id", "visit_date"),
+    )
+
+
+class VisitPhoto(Base):
+    __tablename__ = "visit_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    file_id: Mapped[str] = mapped_column(String(256))
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+
+    visit: Mapped[Visit] = relationship(back_populates="photos")
+
+
+class FollowUp(Base):
+    """An open item from a visit, with an owner; shown to supervisors until resolved."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+    visit: Mapped[Visit] = relationship(back_populates="follow_ups")
+
+    __table_args__ = (CheckConstraint("status IN ('open', 'resolved')", name="status"),)
+
+
+class VisitConfirmation(Base):
+    """The served side's answer to a reported visit: confirmed or disputed, and a rating."""
+
+    __tablename__ = "visit_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("entity_contacts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    rating: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    awaiting_comment: Mapped[bool] = mapped_column(default=False)
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    visit: Mapped[Visit] = relationship(lazy="joined")
+    contact: Mapped[EntityContact] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("visit_id", "contact_id", name="uq_visit_confirmations_visit_contact"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'disputed')", name="status"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+    )
+
+
+class HandledUpdate(Base):
+    """Keys of user actions already applied, so a redelivered update is not applied twice."""
+
+    __tablename__ = "handled_updates"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    at: Mapped[datetime]

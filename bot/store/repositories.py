@@ -1,0 +1,193 @@
+"""Repositories: queries and additions for one aggregate each. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.store.models import (
+    Assignment,
+    AuditEntry,
+    Cycle,
+    Entity,
+    EntityContact,
+    Invite,
+    Person,
+    Region,
+    UserPref,
+)
+
+
+class _Repo:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+
+class People(_Repo):
+    def get(self, person_id: int) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def by_phone(self, phone: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.phone == phone))
+
+    def by_name_unit(self, name: str, unit: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.name == name, Person.unit == unit))
+
+    def by_name(self, name: str) -> Sequence[Person]:
+        return self.session.scalars(select(Person).where(Person.name == name)).all()
+
+    def find(self, text: str) -> Sequence[Person]:
+        """People whose phone or name is exactly ``text``."""
+        return self.session.scalars(
+            select(Person).where(or_(Person.phone == text, Person.name == text))
+        ).all()
+
+    def by_telegram(self, telegram_id: int) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+    def all(self) -> Sequence[Person]:
+        return self.session.scalars(select(Person).order_by(Person.id)).all()
+
+
+class Entities(_Repo):
+    def get(self, entity_id: int) -> Entity | None:
+        return self.session.get(Entity, entity_id)
+
+    def by_name(self, name: str) -> Entity | None:
+        return self.session.scalar(select(Entity).where(Entity.name == name))
+
+    def by_credit_code(self, code: str) -> Entity | None:
+        return self.session.scalar(select(Entity).where(Entity.credit_code == code))
+
+
+class Regions(_Repo):
+    def by_county(self, county: str) -> Region | None:
+        return self.session.scalar(select(Region).where(Region.county == county))
+
+
+class Cycles(_Repo):
+    def by_start(self, start: date) -> Cycle | None:
+        return self.session.scalar(select(Cycle).where(Cycle.start_date == start))
+
+    def containing(self, day: date) -> Cycle | None:
+        return self.session.scalar(
+            select(Cycle)
+            .where(Cycle.start_date <= day, Cycle.end_date >= day)
+            .order_by(Cycle.start_date.desc())
+        )
+
+    def all(self) -> Sequence[Cycle]:
+        return self.session.scalars(select(Cycle).order_by(Cycle.start_date)).all()
+
+
+class Assignments(_Repo):
+    def find(
+        self, cycle_id: int, person_id: int, entity_id: int | None, region_id: int | None
+    ) -> Assignment | None:
+        return self.session.scalar(
+            select(Assignment).where(
+                Assignment.cycle_id == cycle_id,
+                Assignment.person_id == person_id,
+                Assignment.entity_id.is_(None) if entity_id is None
+                else Assignment.entity_id == entity_id,
+                Assignment.region_id.is_(None) if region_id is None
+                else Assignment.region_id == region_id,
+            )
+        )
+
+    def envoy_in_cycle(self, cycle_id: int, person_id: int) -> Assignment | None:
+        return self.session.scalar(
+            select(Assignment).where(
+                Assignment.cycle_id == cycle_id,
+                Assignment.person_id == person_id,
+                Assignment.role == "envoy",
+            )
+        )
+
+    def region_in_cycle(self, cycle_id: int, region_id: int) -> Assignment | None:
+        return self.session.scalar(
+            select(Assignment).where(
+                Assignment.cycle_id == cycle_id, Assignment.region_id == region_id
+            )
+        )
+
+    def active_for_person(self, person_id: int, day: date) -> Sequence[Assignment]:
+        return self.session.scalars(
+            select(Assignment)
+            .join(Cycle)
+            .where(
+                Assignment.person_id == person_id,
+                Assignment.start_date <= day,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+                Cycle.start_date <= day,
+                Cycle.end_date >= day,
+            )
+            .order_by(Assignment.id)
+        ).all()
+
+    def commissioners_of(self, entity_id: int, day: date) -> Sequence[Assignment]:
+        return self.session.scalars(
+            select(Assignment)
+            .join(Cycle)
+            .where(
+                Assignment.entity_id == entity_id,
+                Assignment.start_date <= day,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= day),
+                Cycle.start_date <= day,
+                Cycle.end_date >= day,
+            )
+        ).all()
+
+
+class Contacts(_Repo):
+    def by_telegram(self, telegram_id: int) -> EntityContact | None:
+        return self.session.scalar(
+            select(EntityContact).where(EntityContact.telegram_id == telegram_id)
+        )
+
+
+class Invites(_Repo):
+    def by_code(self, code: str) -> Invite | None:
+        return self.session.scalar(select(Invite).where(Invite.code == code))
+
+
+class Prefs(_Repo):
+    def get(self, telegram_id: int) -> UserPref | None:
+        return self.session.get(UserPref, telegram_id)
+
+
+class Audit(_Repo):
+    def record(
+        self,
+        at: datetime,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: int | None,
+        details: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=at,
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                details=details or {},
+                note=note,
+            )
+        )
+
+    def entries(self, object_type: str | None = None) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if object_type:
+            query = query.where(AuditEntry.object_type == object_type)
+        return self.session.scalars(query).all()

@@ -1,0 +1,49 @@
+"""Unit of work: one session per unit of work; the service decides when to commit.
+
+Repositories never commit. Leaving the ``with`` block without ``commit()`` rolls back.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store import repositories as repos
+from bot.store.visit_repo import Visits
+
+
+class UnitOfWork:
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.people = repos.People(self.session)
+        self.entities = repos.Entities(self.session)
+        self.regions = repos.Regions(self.session)
+        self.cycles = repos.Cycles(self.session)
+        self.assignments = repos.Assignments(self.session)
+        self.contacts = repos.Contacts(self.session)
+        self.invites = repos.Invites(self.session)
+        self.prefs = repos.Prefs(self.session)
+        self.audit = repos.Audit(self.session)
+        self.visits = Visits(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
