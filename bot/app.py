@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot import menus
 from bot.context import BotContext, BotData
-from bot.handlers import basics, onboarding
+from bot.handlers import basics, history, onboarding, visit
 from bot.handlers.errors import on_error
 from bot.services.container import Services
 
@@ -43,10 +43,26 @@ def build_application(services: Services) -> Application:
     )
     app.bot_data.services = services
     register_handlers(app)
+    register_jobs(app)
     return app
 
 
+def register_jobs(app: Application) -> None:
+    """Periodic work. Jobs read their state from the database, so restarts lose nothing."""
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(visit.pause_idle_drafts, interval=60, first=5,
+                                name="pause-idle-drafts")
+
+
 def register_handlers(app: Application) -> None:
+    # -1. Conversations kept in the database take the messages typed into them first: a person
+    #     with an active visit draft, a contact who owes a comment. Whatever they do not
+    #     consume falls through to group 0.
+    app.add_handler(MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, visit.route_message),
+                    group=-1)
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, visit.route_contact_comment),
+                    group=-1)
+
     # 1. Group chats: the bot works in private chat only; answer commands with a short note.
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, basics.group_note))
 
@@ -59,23 +75,32 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(basics.lang_chosen, pattern=f"^{basics.LANG_PREFIX}"))
     app.add_handler(CommandHandler("cancel", basics.cancel_idle, filters=PRIVATE))
 
-    # 4. Reply-keyboard buttons do what their commands do.
+    # 4. Visits: log one (/visit), its buttons, history; the served side's confirmation.
+    app.add_handler(CommandHandler("visit", visit.visit_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(visit.visit_press, pattern=r"^v:"))
+    app.add_handler(CallbackQueryHandler(visit.confirmation_press, pattern=r"^vc:"))
+    app.add_handler(CommandHandler("history", history.history_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(history.history_press, pattern=r"^h:"))
+
+    # 5. Reply-keyboard buttons do what their commands do.
     buttons = {text: name for text, name in menus.button_commands().items()
                if name in _BUTTON_ACTIONS}
     app.add_handler(MessageHandler(PRIVATE & filters.Text(list(buttons)), _button(buttons)))
 
-    # 5. Fallbacks, last: unknown commands, non-text content, plain text.
+    # 6. Fallbacks, last: unknown commands, non-text content, plain text.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, basics.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, basics.plain_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    basics.unsupported_content))
 
-    # 6. Errors: log, tell the administrator, apologise.
+    # 7. Errors: log, tell the administrator, apologise.
     app.add_error_handler(on_error)
 
 
 _BUTTON_ACTIONS = {
     "help": basics.help_command,
+    "visit": visit.visit_command,
+    "history": history.history_command,
 }
 
 

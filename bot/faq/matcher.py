@@ -39,7 +39,7 @@ from rapidfuzz import fuzz, process
 
 from bot.faq.config import MatcherConfig
 from bot.faq.model import VIEWERS, Entry, KnowledgeBase, allowed_audiences
-from bot.faq.normalize import SynonymTable, normalize, ngrams
+from bot.faq.normalize import SynonymTable, compact, ngrams, normalize
 
 Status = Literal["answer", "suggest", "none"]
 ANSWER: Final = "answer"
@@ -110,7 +110,7 @@ class Matcher:
 
         entries = kb.entries
         self._entries: tuple[Entry, ...] = entries
-        texts: list[str] = []  # every distinct normalised question of every entry
+        texts: list[str] = []  # every distinct normalised question of every entry, compacted
         text_grams: list[frozenset[str]] = []
         text_owner: list[int] = []
         entry_start: list[int] = []
@@ -128,16 +128,17 @@ class Matcher:
             q_grams: set[str] = set()
             for q in questions:
                 n = self._normalize(q)
-                if n in seen or (not n and seen):
+                flat = compact(n)
+                if flat in seen or (not flat and seen):
                     continue
-                seen.add(n)
+                seen.add(flat)
                 grams = frozenset(ngrams(n))
-                texts.append(n)
+                texts.append(flat)
                 text_grams.append(grams)
                 text_owner.append(index)
                 q_grams |= grams
-                if n:
-                    self._exact.setdefault(n, []).append(index)
+                if flat:
+                    self._exact.setdefault(flat, []).append(index)
             for tag in entry.tags:
                 q_grams.update(ngrams(self._normalize(tag)))
             answer = entry.answer + (" " + entry.answer_en if entry.answer_en else "")
@@ -239,10 +240,11 @@ class Matcher:
             allowed_audiences(viewer)  # raises ValueError with the accepted values
             raise AssertionError("unreachable")
         cfg = self.config
-        query = self._normalize(question)
-        if len(query.replace(" ", "")) < cfg.min_query_chars or limit < 1:
+        normalized = self._normalize(question)
+        query = compact(normalized)
+        if sum(c.isalnum() for c in query) < cfg.min_query_chars or limit < 1:
             return _NO_MATCH
-        weights = {g: self._idf.get(g, self._unseen_idf) for g in ngrams(query)}
+        weights = {g: self._idf.get(g, self._unseen_idf) for g in ngrams(normalized)}
         scored = self._score(query, weights, mask)
         if not scored:
             return _NO_MATCH

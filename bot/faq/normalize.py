@@ -32,11 +32,15 @@ import yaml
 
 SYNONYMS_FILE: Final[Path] = Path(__file__).with_name("synonyms.yaml")
 
-_NON_WORD = re.compile(r"[\W_]+")
-_LONE_SPACE = re.compile(r"(?<![a-z0-9]) | (?![a-z0-9])")
+# Emoji and pictographs carry meaning in a chat ("👎是什么意思"): they are kept,
+# each as a segment of its own.  Everything else that is not a letter or digit
+# (punctuation, other symbols, spaces, variation selectors) separates segments.
+_EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
+_EMOJI_CHAR = re.compile(f"([{_EMOJI}])")
+_SEPARATOR = re.compile(f"[^\\w{_EMOJI}]+|_+")
+_SPACES = re.compile(r" {2,}")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
-_CJK_RUN = re.compile(r"[^a-z0-9 ]+")
-_RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9 ]+")
+_RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 
 
 # --------------------------------------------------------------------------
@@ -99,11 +103,20 @@ def to_simplified(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFKC, lower-case, simplified, without punctuation, symbols or (most) spaces."""
+    """NFKC, lower-case, simplified Chinese; punctuation and spaces become single spaces.
+
+    The spaces that remain mark where the writer separated words ("济源 领军人才"),
+    so that no n-gram is made across them.
+    """
     text = unicodedata.normalize("NFKC", text).lower()
     text = to_simplified(text)
-    text = _NON_WORD.sub(" ", text).strip()
-    return _LONE_SPACE.sub("", text)
+    text = _EMOJI_CHAR.sub(r" \1 ", text)
+    return _SPACES.sub(" ", _SEPARATOR.sub(" ", text)).strip()
+
+
+def compact(normalized: str) -> str:
+    """A normalised string without its segment spaces (for character-level comparison)."""
+    return normalized.replace(" ", "")
 
 
 # --------------------------------------------------------------------------
@@ -213,7 +226,7 @@ class SynonymTable:
             else:
                 out.append(text[i])
                 i += 1
-        return _LONE_SPACE.sub("", "".join(out).strip())
+        return _SPACES.sub(" ", "".join(out)).strip()
 
     def apply(self, text: str) -> str:
         """Rewrite ``text`` (already :func:`clean`-ed) until it no longer changes."""
@@ -257,19 +270,19 @@ def normalize(text: str, synonyms: SynonymTable | None = None) -> str:
 
 
 def ngrams(normalized: str) -> list[str]:
-    """Index tokens of a normalised string: CJK character bigrams, ASCII words.
+    """Index tokens of a normalised string: CJK character bigrams and ASCII words.
 
-    A CJK run of one character yields that character.  Order is kept and
+    Bigrams never span the space between two segments; a CJK run of one
+    character (or an emoji) yields that character.  Order is kept and
     duplicates are not removed.
     """
     grams: list[str] = []
-    for run in _RUNS.findall(normalized):
-        if run[0].isascii():
-            grams.append(run)
-        elif len(run) == 1:
-            grams.append(run)
-        else:
-            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for segment in normalized.split(" "):
+        for run in _RUNS.findall(segment):
+            if run[0].isascii() or len(run) == 1:
+                grams.append(run)
+            else:
+                grams.extend(run[i : i + 2] for i in range(len(run) - 1))
     return grams
 
 

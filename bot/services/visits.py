@@ -56,6 +56,7 @@ class ConfirmationRequest:
     reporter: str
     entity: str
     visit_date: date
+    mode: str
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,8 @@ def _confirmation_requests(uow: UnitOfWork, visit: Visit, now: datetime
         uow.visits.add(row)
         uow.flush()
         out.append(ConfirmationRequest(row.id, contact.telegram_id, contact.language or "zh",
-                                       visit.person.name, entity.name, visit.visit_date))
+                                       visit.person.name, entity.name, visit.visit_date,
+                                       visit.mode))
     return out
 
 
@@ -288,15 +290,18 @@ def cancel(svc: Services, person_id: int, draft_id: int | None, key: str) -> Out
         return Outcome(None, cancelled=True)
 
 
-def pause_idle(svc: Services, idle: timedelta) -> list[tuple[int, int]]:
+def pause_idle(svc: Services, idle: timedelta) -> list[tuple[int, str]]:
     """Pause drafts idle longer than ``idle`` (kept, resumable with /visit).
 
-    Returns (chat id, person id) of each, for the note that tells them.
+    Returns (chat id, language) of each, for the note that tells them.
     """
     now = svc.clock.now()
     with svc.uow() as uow:
         drafts = uow.visits.idle_drafts(now - idle)
-        out = [(d.chat_id, d.person_id) for d in drafts]
+        out = []
+        for d in drafts:
+            person = uow.people.get(d.person_id)
+            out.append((d.chat_id, (person.language if person else None) or "zh"))
         for d in drafts:
             d.status = "paused"
         uow.commit()

@@ -196,9 +196,7 @@ def parse_html(src: str) -> tuple[str, list[Entity]]:
                     )
                 while i < n and src[i] in WHITESPACE:
                     i += 1
-                if tag == "blockquote" and attr_name == "expandable" and (
-                    i >= n or src[i] != "="
-                ):
+                if tag == "blockquote" and attr_name == "expandable" and (i >= n or src[i] != "="):
                     argument = "expandable"
                     if i >= n:
                         raise err(f"Unclosed start tag at byte offset {begin_byte}")
@@ -215,7 +213,7 @@ def parse_html(src: str) -> tuple[str, list[Entity]]:
                     raise err(f'Unclosed start tag "{tag}" at byte offset {begin_byte}')
                 if src[i] not in "'\"":
                     token_begin = i
-                    while i < n and (src[i].isascii() and src[i].isalnum() or src[i] in ".-"):
+                    while i < n and ((src[i].isascii() and src[i].isalnum()) or src[i] in ".-"):
                         i += 1
                     value = src[token_begin:i].lower()
                     if i >= n or (src[i] not in WHITESPACE and src[i] != ">"):
@@ -356,7 +354,9 @@ _MDV2_TYPE_NAMES = {
 
 
 def _reserved_error(char: str) -> EntityParseError:
-    return EntityParseError(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
+    return EntityParseError(
+        f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
+    )
 
 
 def parse_markdown_v2(src: str) -> tuple[str, list[Entity]]:
@@ -604,7 +604,9 @@ def parse_markdown(src: str) -> tuple[str, list[Entity]]:
                 else:
                     i += 1
         start = utf16
-        while i < n and (src[i] != end_char or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))):
+        while i < n and (
+            src[i] != end_char or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))
+        ):
             out.append(src[i])
             utf16 += utf16_len(src[i])
             i += 1
@@ -650,8 +652,14 @@ _COMMON_TLDS = (
     "com|org|net|cn|io|ru|gov|edu|info|me|app|dev|uk|de|jp|top|xyz|co|tv|ai|ly|so|to|hk|tw"
 )
 _AUTO_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("bot_command", re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")),
-    ("email", re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")),
+    (
+        "bot_command",
+        re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])"),
+    ),
+    (
+        "email",
+        re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+    ),
     ("url", re.compile(r"(?<![\w@/])https?://[^\s<>\"']+", re.IGNORECASE)),
     (
         "url",

@@ -177,7 +177,9 @@ def photo_sizes(stored: StoredFile, size: tuple[int, int], files: FileStore) -> 
     for limit in (90, 320, 800):
         if longest > limit:
             scale = limit / longest
-            variant = files.add("photo", stored.content, unique_id=f"{stored.file_unique_id}-{limit}")
+            variant = files.add(
+                "photo", stored.content, unique_id=f"{stored.file_unique_id}-{limit}"
+            )
             sizes.append(
                 {
                     "file_id": variant.file_id,

@@ -61,7 +61,7 @@ class BotApiMethods:
         self.closing = False
         self._poll_generation = 0
         self.table: dict[str, tuple[str, Handler]] = {}
-        for name, func in inspect.getmembers(self, predicate=inspect.ismethod):
+        for _, func in inspect.getmembers(self, predicate=inspect.ismethod):
             api_name = getattr(func, "api_name", None)
             if api_name:
                 self.table[api_name.lower()] = (api_name, func)
@@ -252,7 +252,6 @@ class BotApiMethods:
                 return []
             await self.w.notifier.wait(remaining)
 
-
     # ================================================================== sending
 
     @api("sendMessage")
@@ -302,7 +301,6 @@ class BotApiMethods:
             file_id=stored.file_id,
         )
 
-
     def _send_file(self, p: v.Params, kind: str, method: str) -> Any:
         raw, caption, entities = v.caption_text(p)
         chat = self.w.resolve_chat(p.get("chat_id"), for_sending=True)
@@ -313,8 +311,14 @@ class BotApiMethods:
         }
         if kind == "sticker":
             media.update(
-                {"type": "regular", "width": 512, "height": 512, "is_animated": False,
-                 "is_video": False, "emoji": p.str_("emoji") or "🙂"}  # fmt: skip
+                {
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "emoji": p.str_("emoji") or "🙂",
+                }
             )
         else:
             if stored.file_name:
@@ -363,7 +367,6 @@ class BotApiMethods:
     @api("sendVoice")
     def send_voice(self, p: v.Params) -> Any:
         return self._send_file(p, "voice", "sendVoice")
-
 
     @staticmethod
     def _location(p: v.Params) -> dict[str, Any]:
@@ -421,7 +424,6 @@ class BotApiMethods:
             raise bad_request("wrong parameter action in request")
         chat.chat_actions.append(action)
         return True
-
 
     # ================================================================== editing
 
@@ -501,7 +503,6 @@ class BotApiMethods:
             raise bad_request("message can't be edited")
         return self._apply_edit(msg, media={**media, "stopped": True})
 
-
     def _delete(self, chat: ChatState, message_id: int) -> bool:
         msg = self.w.find_message(chat, message_id)
         if msg is None:
@@ -530,7 +531,6 @@ class BotApiMethods:
         for message_id in ids:
             self._delete(chat, int(message_id))
         return True
-
 
     # ================================================================== queries
 
@@ -580,7 +580,6 @@ class BotApiMethods:
         if user is not None:
             user.inline_answers.append(answer)
         return True
-
 
     # ================================================================== commands & menu
 
@@ -646,7 +645,6 @@ class BotApiMethods:
         button = self.w.default_menu_button
         return button if button.get("type") != "default" else {"type": "commands"}
 
-
     def _set_bot_text(self, p: v.Params, kind: str, limit: int) -> Any:
         value = p.str_(kind) or ""
         if len(value) > limit:
@@ -688,7 +686,6 @@ class BotApiMethods:
     @api("getMyShortDescription")
     def get_my_short_description(self, p: v.Params) -> Any:
         return self._get_bot_text(p, "short_description")
-
 
     # ================================================================== chats & files
 
@@ -748,7 +745,6 @@ class BotApiMethods:
             "file_size": stored.file_size,
             "file_path": self.w.files.assign_path(stored),
         }
-
 
 
 def _administrator(user: dict[str, Any]) -> dict[str, Any]:

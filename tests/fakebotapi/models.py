@@ -104,6 +104,7 @@ class SentMessage:
     media: Any = None  # the JSON of photo sizes / document / location ... as Telegram returns it
     reply_to_message_id: int | None = None
     history: list[MessageVersion] = field(default_factory=list)
+    sent_at: float = field(default_factory=time.monotonic)
     # bookkeeping for FakeUser.expect_edit: edit_count already reported to the test
     seen_edits: int = 0
 

@@ -48,17 +48,18 @@ class Notifier:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait(self, timeout: float) -> None:
-        """Return on the next change or after ``timeout`` seconds, whichever comes first."""
-        if timeout <= 0:
+    async def wait(self, seconds: float) -> None:
+        """Return on the next change or after ``seconds``, whichever comes first."""
+        if seconds <= 0:
             return
         event = self._event
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+            await asyncio.wait_for(event.wait(), seconds)
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
-        """Wait until ``predicate()`` is truthy; returns its value, or ``None`` on timeout."""
-        deadline = time.monotonic() + timeout
+    async def wait_until(self, predicate: Callable[[], Any], seconds: float) -> Any:
+        """Wait until ``predicate()`` is truthy; returns its value, or ``None`` after
+        ``seconds``."""
+        deadline = time.monotonic() + seconds
         while True:
             value = predicate()
             if value:
@@ -426,7 +427,9 @@ class World:
             and time.monotonic() - query.created > self.callback_query_ttl
         )
         if query is None or query.answered or expired:
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         return query
 
     def inline_query(self, query_id: str) -> InlineQueryState:
@@ -437,5 +440,7 @@ class World:
             and time.monotonic() - query.created > self.inline_query_ttl
         )
         if query is None or query.answered or expired:
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         return query

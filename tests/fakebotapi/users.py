@@ -26,7 +26,10 @@ def _default_photo() -> bytes:
     return tiny_png(1280, 960, (40, 120, 200))
 
 
-_FAKE_WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+_FAKE_WEBP = (
+    b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00"
+    b"\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+)
 
 
 class _ChatView:
@@ -80,7 +83,10 @@ class _ChatView:
         return AssertionError("\n".join(lines))
 
     async def expect_message(
-        self, timeout: float = 5.0, contains: str | None = None, kind: str | None = None
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        contains: str | None = None,
+        kind: str | None = None,
     ) -> SentMessage:
         """The next not-yet-consumed message the bot sent here (in order).
 
@@ -104,7 +110,7 @@ class _ChatView:
             raise self._failure(f"{self._describe()}: next message {msg!r} is not a {kind}")
         return msg
 
-    async def expect_messages(self, count: int, timeout: float = 5.0) -> list[SentMessage]:
+    async def expect_messages(self, count: int, timeout: float = 5.0) -> list[SentMessage]:  # noqa: ASYNC109
         """The next ``count`` messages."""
         return [await self.expect_message(timeout) for _ in range(count)]
 
@@ -119,7 +125,7 @@ class _ChatView:
                 f"{self.chat.bot_messages[self._cursor]!r}"
             )
 
-    async def expect_edit(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:
+    async def expect_edit(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until ``msg`` was edited (text, caption, markup...) since the last check."""
         got = await self._world.notifier.wait_until(
             lambda: msg.edit_count > msg.seen_edits, timeout
@@ -129,13 +135,13 @@ class _ChatView:
         msg.seen_edits = msg.edit_count
         return msg
 
-    async def expect_deleted(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:
+    async def expect_deleted(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until the bot deleted ``msg``."""
         if not await self._world.notifier.wait_until(lambda: msg.deleted, timeout):
             raise self._failure(f"{msg!r} was not deleted within {timeout}s")
         return msg
 
-    async def expect_chat_action(self, action: str = "typing", timeout: float = 5.0) -> None:
+    async def expect_chat_action(self, action: str = "typing", timeout: float = 5.0) -> None:  # noqa: ASYNC109
         if not await self._world.notifier.wait_until(
             lambda: action in self.chat.chat_actions, timeout
         ):
@@ -197,9 +203,7 @@ class _ChatView:
             content["entities"] = found
         return content
 
-    async def _press(
-        self, user: FakeUser, msg: SentMessage, text: str
-    ) -> int | None:
+    async def _press(self, user: FakeUser, msg: SentMessage, text: str) -> int | None:
         if msg.chat_id != self.chat_id:
             raise AssertionError(f"{msg!r} is not in {self._describe()}")
         if msg.deleted:
@@ -435,9 +439,7 @@ class FakeUser(_ChatView):
     ) -> int | None:
         """Send a file as a document (downloadable by the bot through getFile)."""
         data = content if content is not None else tiny_pdf(file_name)
-        stored = self._world.files.add(
-            "document", data, file_name=file_name, mime_type=mime_type
-        )
+        stored = self._world.files.add("document", data, file_name=file_name, mime_type=mime_type)
         document = {
             "file_name": file_name,
             "mime_type": stored.mime_type or "application/octet-stream",
@@ -506,7 +508,7 @@ class FakeUser(_ChatView):
         await asyncio.sleep(0)
         return update_id
 
-    async def expect_callback_answer(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def expect_callback_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait for the next answerCallbackQuery for this user's presses."""
         seen = self._answers_seen
         ok = await self._world.notifier.wait_until(
@@ -517,12 +519,10 @@ class FakeUser(_ChatView):
         self._answers_seen = seen + 1
         return self.callback_answers[seen]
 
-    async def expect_inline_answer(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def expect_inline_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait for the next answerInlineQuery for this user's inline queries."""
         seen = self._inline_seen
-        ok = await self._world.notifier.wait_until(
-            lambda: len(self.inline_answers) > seen, timeout
-        )
+        ok = await self._world.notifier.wait_until(lambda: len(self.inline_answers) > seen, timeout)
         if not ok:
             raise self._failure(f"no answerInlineQuery for {self.first_name} within {timeout}s")
         self._inline_seen = seen + 1
@@ -574,9 +574,7 @@ class FakeGroup(_ChatView):
             return True
         if isinstance(reply_to, SentMessage):
             return True
-        if isinstance(reply_to, int) and isinstance(
-            self.chat.messages.get(reply_to), SentMessage
-        ):
+        if isinstance(reply_to, int) and isinstance(self.chat.messages.get(reply_to), SentMessage):
             return True
         if not text.startswith("/"):
             return False

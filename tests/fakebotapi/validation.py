@@ -134,7 +134,7 @@ class Params:
         if isinstance(value, str) and value.startswith("attach://"):
             part = self.files.get(value[len("attach://") :])
             if part is None:
-                raise bad_request(f"file {value[len('attach://'):]!r} not found in the request")
+                raise bad_request(f"file {value[len('attach://') :]!r} not found in the request")
             return part
         if name in self.files:
             return self.files[name]
@@ -281,7 +281,9 @@ def reply_markup(value: Any) -> dict[str, Any] | None:
     if "inline_keyboard" in value:
         rows = value["inline_keyboard"]
         if not isinstance(rows, list):
-            raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
+            raise bad_request(
+                'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array'
+            )
         count = 0
         for row in rows:
             if not isinstance(row, list):
@@ -347,17 +349,17 @@ def command_scope(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise bad_request(f"{where}: BotCommandScope must be an Object")
     if "type" not in value:
-        raise bad_request(f"{where}: Can't find field \"type\"")
+        raise bad_request(f'{where}: Can\'t find field "type"')
     kind = value["type"]
     if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
         return {"type": kind}
     if kind in ("chat", "chat_administrators", "chat_member"):
         if "chat_id" not in value:
-            raise bad_request(f"{where}: Can't find field \"chat_id\"")
+            raise bad_request(f'{where}: Can\'t find field "chat_id"')
         scope = {"type": kind, "chat_id": value["chat_id"]}
         if kind == "chat_member":
             if "user_id" not in value:
-                raise bad_request(f"{where}: Can't find field \"user_id\"")
+                raise bad_request(f'{where}: Can\'t find field "user_id"')
             scope["user_id"] = value["user_id"]
         return scope
     raise bad_request(f"{where}: Unsupported type specified")
@@ -418,7 +420,7 @@ def inline_results(value: Any) -> list[dict[str, Any]]:
             raise bad_request(f"{where}: InlineQueryResult must be an Object")
         kind = _string_field(result, "type", where)
         if kind not in _INLINE_RESULT_TYPES:
-            raise bad_request(f"{where}: unsupported inline query result type \"{kind}\"")
+            raise bad_request(f'{where}: unsupported inline query result type "{kind}"')
         result_id = result.get("id")
         if not isinstance(result_id, str) or not 1 <= len(result_id.encode()) <= 64:
             raise bad_request("RESULT_ID_INVALID")

@@ -1,0 +1,133 @@
+"""The administrators' CLI, invoked as ``ipbot`` would be (typer's runner, and one real
+subprocess of the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {"IPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+              "IPBOT_BOT_USERNAME": "ipfield_test_bot"}
+    for key in ("IPBOT_TOKEN", "IPBOT_ADMIN_CHAT_ID", "IPBOT_TIMEZONE", "IPBOT_API_BASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def ipbot(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def load_examples() -> None:
+    for kind in ("people", "entities", "regions"):
+        assert ipbot("import", kind, str(EXAMPLES / f"{kind}.csv"))[0] == 0
+    assert ipbot("cycle", "create", "--start", "2026-01-01")[0] == 0
+    assert ipbot("import", "assignments", str(EXAMPLES / "assignments.csv"))[0] == 0
+
+
+def test_sample_rosters_cycle_and_invite(env):
+    code, out, _ = ipbot("db", "upgrade")
+    assert code == 0 and "0002" in out
+    code, out, _ = ipbot("import", "people", str(EXAMPLES / "people.csv"))
+    assert code == 0 and "新增 9" in out
+    for kind in ("entities", "regions"):
+        assert ipbot("import", kind, str(EXAMPLES / f"{kind}.csv"))[0] == 0
+    code, out, _ = ipbot("cycle", "create", "--start", "2026-01-01", "--json")
+    assert code == 0 and json.loads(out) == {"id": 1, "start": "2026-01-01", "end": "2027-12-31"}
+    code, out, _ = ipbot("--lang", "en", "import", "assignments",
+                         str(EXAMPLES / "assignments.csv"))
+    assert code == 0 and "8 created" in out
+    code, out, _ = ipbot("import", "assignments", str(EXAMPLES / "assignments.csv"), "--json")
+    assert json.loads(out)["unchanged"] == 8
+    code, out, _ = ipbot("invite", "13800000001", "--json")
+    invite = json.loads(out)
+    assert code == 0 and invite["target"] == "王敏"
+    assert invite["link"] == f"https://t.me/ipfield_test_bot?start={invite['code']}"
+    code, out, _ = ipbot("invite", "--entity", "浙江大学")
+    assert code == 0 and "https://t.me/ipfield_test_bot?start=" in out
+    code, out, _ = ipbot("cycle", "list", "--json")
+    assert [c["start"] for c in json.loads(out)] == ["2026-01-01"]
+
+
+def test_bad_roster_lists_every_bad_row_and_imports_nothing(env, tmp_path):
+    bad = tmp_path / "people.csv"
+    bad.write_text(
+        "姓名,角色,手机,派出单位,知识产权相关专业,知识产权工作年限,在职\n"
+        "合格者,服务专员,13900000000,单位,是,0,是\n"
+        "新人甲,特派员,13900000001,单位,否,3,是\n"
+        "新人乙,服务专员,13900000002,单位,也许,2,是\n"
+        ",服务专员,13900000003,单位,是,1,是\n"
+        "新人丁,厨师,13900000004,单位,是,1,是\n", encoding="utf-8")
+    code, _, err = ipbot("import", "people", str(bad))
+    assert code == 1
+    assert "4 处问题，未导入任何数据" in err
+    for row in ("第 3 行：不符合特派员条件", "第 4 行：“知识产权相关专业”应填 是/否",
+                "第 5 行：“姓名”不能为空", "第 6 行：未知角色“厨师”"):
+        assert row in err
+    code, out, _ = ipbot("import", "people", str(bad), "--json")
+    assert code == 1 and [e["row"] for e in json.loads(out)["errors"]] == [3, 4, 5, 6]
+    code, out, _ = ipbot("invite", "合格者")
+    assert code == 1  # nothing was imported
+
+
+def test_ineligible_envoy_and_second_region_are_rejected(env, tmp_path):
+    load_examples()
+    people = tmp_path / "p.csv"
+    people.write_text("name,role,phone,unit,ip_degree,experience_years,in_service\n"
+                      "New Envoy,envoy,13900000011,Unit,no,3,yes\n", encoding="utf-8")
+    code, _, err = ipbot("--lang", "en", "import", "people", str(people))
+    assert code == 1 and "row 2: not eligible as envoy" in err and "at least 5 years" in err
+    more = tmp_path / "a.csv"
+    more.write_text("人员,服务区域,服务周期\n赵磊,文成县,2026-01-01\n", encoding="utf-8")
+    code, _, err = ipbot("import", "assignments", str(more))
+    assert code == 1 and "赵磊" in err and "不能再分配第二个区域" in err
+
+
+def test_every_command_has_help(env):
+    for args in (["--help"], ["db", "upgrade", "--help"], ["import", "--help"],
+                 ["cycle", "create", "--help"], ["cycle", "list", "--help"],
+                 ["invite", "--help"], ["run", "--help"]):
+        code, out, _ = ipbot(*args)
+        assert code == 0 and "Usage" in out, args
+
+
+def test_bad_input_exits_non_zero_with_a_clear_line(env, tmp_path):
+    assert ipbot("import", "animals", "x.csv")[0] != 0
+    code, _, err = ipbot("import", "people", str(tmp_path / "missing.csv"))
+    assert code == 1 and "找不到文件" in err
+    code, _, err = ipbot("cycle", "create", "--start", "2026-13-01")
+    assert code == 1 and "YYYY-MM-DD" in err
+    code, _, err = ipbot("invite", "王敏", "--entity", "浙江大学")
+    assert code == 1 and "二选一" in err
+
+
+def test_run_without_a_token_stops_with_one_line(env):
+    code, _, err = ipbot("run")
+    assert code == 2 and err.strip().count("\n") == 0 and "IPBOT_TOKEN" in err
+
+
+def test_console_script_reports_a_malformed_setting_in_one_line(env, tmp_path):
+    script = Path(sys.executable).with_name("ipbot")
+    environ = os.environ | env | {"IPBOT_TIMEZONE": "Mars/Olympus", "IPBOT_TOKEN": "1:abc"}
+    result = subprocess.run([str(script), "cycle", "list"], capture_output=True, text=True,
+                            env=environ, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("配置错误：IPBOT_TIMEZONE is invalid: "
+                                     "Value error, unknown time zone 'Mars/Olympus'")
