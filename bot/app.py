@@ -55,12 +55,14 @@ def register_jobs(app: Application) -> None:
 
 
 def register_handlers(app: Application) -> None:
-    # -1. Conversations kept in the database take the messages typed into them first: a person
-    #     with an active visit draft, a contact who owes a comment. Whatever they do not
-    #     consume falls through to group 0.
-    app.add_handler(MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, visit.route_message),
-                    group=-1)
+    # Conversations kept in the database take the messages typed into them first. PTB runs at
+    # most one handler per group, so each router has its own group; what a router does not
+    # consume (it raises ApplicationHandlerStop when it does) falls through to group 0.
+    # -2. An entity contact who owes a comment on a visit they rated.
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, visit.route_contact_comment),
+                    group=-2)
+    # -1. A commissioner or envoy with an active visit draft.
+    app.add_handler(MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, visit.route_message),
                     group=-1)
 
     # 1. Group chats: the bot works in private chat only; answer commands with a short note.

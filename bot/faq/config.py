@@ -36,6 +36,9 @@ class MatcherConfig:
     weight_answer: float = 0.10
     """Share of the query's IDF mass found in the answer text."""
 
+    facet_penalty: float = 0.75
+    """Score factor for each facet (role, region) the entry contradicts (see facets.py)."""
+
     # retrieval
     max_candidates: int = 50
     """Entries pre-selected by the inverted index and then fully scored."""

@@ -38,6 +38,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.faq.config import MatcherConfig
+from bot.faq.facets import Facets, default_facets
 from bot.faq.model import VIEWERS, Entry, KnowledgeBase, allowed_audiences
 from bot.faq.normalize import SynonymTable, compact, ngrams, normalize
 
@@ -93,10 +94,12 @@ class Matcher:
         kb: KnowledgeBase,
         config: MatcherConfig | None = None,
         synonyms: SynonymTable | None = None,
+        facets: Facets | None = None,
     ) -> None:
         self.kb = kb
         self.config = config or MatcherConfig()
         self._synonyms = synonyms
+        self._facets = default_facets() if facets is None else facets
         cfg = self.config
         total = cfg.weight_dice + cfg.weight_coverage + cfg.weight_fuzzy + cfg.weight_answer
         if total <= 0:
@@ -116,6 +119,7 @@ class Matcher:
         entry_start: list[int] = []
         question_grams: list[frozenset[str]] = []
         answer_grams: list[frozenset[str]] = []
+        signatures: list[tuple[int, ...]] = []
         self._exact: dict[str, list[int]] = {}
         df: dict[str, int] = {}
 
@@ -126,8 +130,10 @@ class Matcher:
             entry_start.append(len(texts))
             seen: set[str] = set()
             q_grams: set[str] = set()
+            facet_texts: list[str] = []
             for q in questions:
                 n = self._normalize(q)
+                facet_texts.append(n)
                 flat = compact(n)
                 if flat in seen or (not flat and seen):
                     continue
@@ -143,6 +149,9 @@ class Matcher:
                 q_grams.update(ngrams(self._normalize(tag)))
             answer = entry.answer + (" " + entry.answer_en if entry.answer_en else "")
             a_grams = frozenset(ngrams(self._normalize(answer)))
+            facet_texts.extend(self._normalize(t) for t in entry.tags)
+            facet_texts.append(self._normalize(entry.source.region or ""))
+            signatures.append(self._facets.signature(facet_texts))
             question_grams.append(frozenset(q_grams))
             answer_grams.append(a_grams)
             for g in q_grams | a_grams:
@@ -162,6 +171,9 @@ class Matcher:
         self._q_post = _postings(question_grams)
         self._a_post = _postings(answer_grams)
         self._t_post = _postings(text_grams)
+
+        groups = len(self._facets.groups)
+        self._signatures = np.asarray(signatures, dtype=np.int64).reshape(len(entries), groups)
 
         audiences = np.array([e.audience for e in entries], dtype=object)
         self._masks: dict[str, np.ndarray] = {
@@ -188,7 +200,23 @@ class Matcher:
             return np.zeros(size, dtype=np.float64)
         return np.bincount(np.concatenate(index), np.concatenate(mass), minlength=size)
 
-    def _score(self, query: str, weights: dict[str, float], mask: np.ndarray) -> list[Match]:
+    def _facet_factor(self, normalized: str) -> np.ndarray | None:
+        """Per entry, ``facet_penalty`` to the power of its facet conflicts with the query."""
+        query_sig = self._facets.signature([normalized])
+        if not any(query_sig):
+            return None
+        conflicts = np.zeros(len(self._entries), dtype=np.int64)
+        for g, q in enumerate(query_sig):
+            if q:
+                column = self._signatures[:, g]
+                conflicts += (column != 0) & ((column & q) == 0)
+        if not conflicts.any():
+            return None
+        return np.power(self.config.facet_penalty, conflicts)
+
+    def _score(
+        self, query: str, normalized: str, weights: dict[str, float], mask: np.ndarray
+    ) -> list[Match]:
         """Scores of the best visible candidates, best first (empty if nothing overlaps)."""
         n = len(self._entries)
         total = sum(weights.values())
@@ -202,6 +230,9 @@ class Matcher:
 
         partial = w_dice * dice + w_cov * coverage + w_ans * in_answer
         partial[~mask] = 0.0
+        factor = self._facet_factor(normalized)
+        if factor is not None:
+            partial *= factor
         hit = np.flatnonzero(partial)
         if len(hit) == 0:
             return []
@@ -221,7 +252,7 @@ class Matcher:
         best_fuzzy = np.zeros(len(hit), dtype=np.float64)
         np.maximum.at(best_fuzzy, np.asarray(owner, dtype=np.intp), fuzzy / 100.0)
 
-        final = partial[hit] + w_fuzz * best_fuzzy
+        final = partial[hit] + w_fuzz * best_fuzzy * (1.0 if factor is None else factor[hit])
         order = np.argsort(-final, kind="stable")
         return [
             Match(self._entries[int(hit[i])], round(float(final[i]), 4)) for i in order.tolist()
@@ -245,7 +276,7 @@ class Matcher:
         if sum(c.isalnum() for c in query) < cfg.min_query_chars or limit < 1:
             return _NO_MATCH
         weights = {g: self._idf.get(g, self._unseen_idf) for g in ngrams(normalized)}
-        scored = self._score(query, weights, mask)
+        scored = self._score(query, normalized, weights, mask)
         if not scored:
             return _NO_MATCH
 

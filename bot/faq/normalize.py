@@ -7,12 +7,13 @@
 3. traditional → simplified Chinese (OpenCC ``t2s``, run only when the text holds
    a character that is traditional-only, since the pure-Python converter costs
    ~0.1 ms a call);
-4. removal of punctuation, symbols, emoji and spaces (a single space is kept
-   between two ASCII words so that English stays tokenisable);
-5. the domain synonym table (``synonyms.yaml`` beside this file): variants,
-   typos and homophones are rewritten to one canonical form, filler words are
-   dropped.  Rewriting is a longest-match left-to-right scan in which every
-   canonical form maps to itself, so "服务专员" is never expanded again.
+4. punctuation, symbols and spaces become single spaces, which mark the word
+   groups the writer made ("济源 领军人才"); emoji are kept, each on its own;
+5. English plurals lose their -s ("visits" → "visit");
+6. the domain lexicon (``synonyms.yaml`` beside this file): variants, English
+   terms, typos and homophones are rewritten to one canonical form, filler
+   words are dropped.  Rewriting is a longest-match left-to-right scan in which
+   every canonical form maps to itself, so "服务专员" is never expanded again.
 
 :func:`ngrams` turns a normalised string into the tokens the matcher indexes.
 """
@@ -39,7 +40,7 @@ _EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
 _EMOJI_CHAR = re.compile(f"([{_EMOJI}])")
 _SEPARATOR = re.compile(f"[^\\w{_EMOJI}]+|_+")
 _SPACES = re.compile(r" {2,}")
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_PLURAL = re.compile(r"(?<![a-z0-9])([a-z]{2,}[a-hj-rtv-z])s(?![a-z0-9])")
 _RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 
 
@@ -124,8 +125,13 @@ def compact(normalized: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _is_ascii_word(s: str) -> bool:
-    return bool(_ASCII_WORD.fullmatch(s))
+def _is_ascii_alnum(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def singular(text: str) -> str:
+    """Strip the plural -s of English words ("visits" → "visit"; "this", "class" stay)."""
+    return _PLURAL.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -160,12 +166,13 @@ class SynonymTable:
         Keys: ``synonyms`` and ``typos`` (each ``canonical: [variants]``),
         ``drop`` (filler words removed) and ``keep`` (words protected from the
         other rules, e.g. "目的" from dropping "的").  Every string is cleaned
-        with :func:`clean` first so that the rules see what the matcher sees.
+        with :func:`clean` (and English plurals made singular) first, so that
+        the rules see what the matcher sees.
         """
         rules: dict[str, str] = {}
 
         def add(variant: str, canonical: str) -> None:
-            v = clean(variant)
+            v = singular(clean(variant))
             if not v or v == canonical:
                 return
             previous = rules.get(v)
@@ -180,7 +187,7 @@ class SynonymTable:
             if not isinstance(groups, Mapping):
                 raise ValueError(f"{group!r} must be a mapping of canonical: [variants]")
             for canonical_raw, variants in groups.items():
-                canonical = clean(str(canonical_raw))
+                canonical = singular(clean(str(canonical_raw)))
                 if not isinstance(variants, list):
                     raise ValueError(f"variants of {canonical_raw!r} must be a list")
                 for variant in variants:
@@ -188,7 +195,7 @@ class SynonymTable:
         for word in _strings(data.get("drop")):
             add(word, "")
         for word in _strings(data.get("keep")):
-            w = clean(word)
+            w = singular(clean(word))
             if w:
                 rules.setdefault(w, w)
         return cls(rules)
@@ -215,9 +222,8 @@ class SynonymTable:
                 repl = rules.get(piece)
                 if repl is None:
                     continue
-                if _is_ascii_word(piece) and (
-                    (i > 0 and text[i - 1].isascii() and text[i - 1].isalnum())
-                    or (i + length < n and text[i + length].isascii() and text[i + length].isalnum())
+                if (_is_ascii_alnum(piece[0]) and i > 0 and _is_ascii_alnum(text[i - 1])) or (
+                    _is_ascii_alnum(piece[-1]) and i + length < n and _is_ascii_alnum(text[i + length])
                 ):
                     continue  # "ip" inside "ship" is not "ip"
                 out.append(repl)
@@ -266,7 +272,7 @@ def normalize(text: str, synonyms: SynonymTable | None = None) -> str:
     for surface cleaning only.
     """
     table = default_synonyms() if synonyms is None else synonyms
-    return table.apply(clean(text))
+    return table.apply(singular(clean(text)))
 
 
 def ngrams(normalized: str) -> list[str]:

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import menus
 from bot.context import BotContext
-from bot.handlers.common import actor_of, refresh_menu, run, say, telegram_user
+from bot.handlers.common import actor_of, answer, refresh_menu, run, say, telegram_user
 from bot.i18n import LANGUAGES, raw, t
 from bot.services import identity
 from bot.services.identity import ActorKind
@@ -39,10 +39,10 @@ async def lang_chosen(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     code = query.data.removeprefix(LANG_PREFIX)
     if code not in LANGUAGES:
-        await query.answer()
+        await answer(update)
         return
     actor = await run(identity.set_language, context.services, telegram_user(update), code)
-    await query.answer()
+    await answer(update)
     await query.edit_message_text(t("lang.set", code))
     await refresh_menu(context, actor)
     keyboard = menus.keyboard(actor.primary_role, code)

@@ -74,3 +74,16 @@ def require(*roles: Role, denied: str = "denied.staff_only") -> Callable[[Handle
         return guarded
 
     return decorate
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the button press. Best effort: a redelivered or old query can no longer be
+    answered, and that must not stop the handler from doing its work."""
+    from telegram.error import BadRequest
+
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        pass

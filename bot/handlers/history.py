@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.domain.vocab import Role
 from bot.handlers import visit_views as views
-from bot.handlers.common import actor_of, require, run, say
+from bot.handlers.common import actor_of, answer, require, run, say
 from bot.handlers.visit import STAFF, update_key
 from bot.i18n import raw, t
 from bot.render import problem
@@ -85,38 +85,38 @@ async def history_press(update: Update, context: BotContext) -> None:
     parts = query.data.split(":")
     if not actor.has(Role.COMMISSIONER, Role.ENVOY) or len(parts) != 3 or \
             not parts[2].lstrip("-").isdigit():
-        await query.answer(raw("visit.stale_button", lang))
+        await answer(update, raw("visit.stale_button", lang))
         return
     action, value, svc = parts[1], int(parts[2]), context.services
     try:
         if action == "page":
             text, markup = await _page(context, person, value, lang)
-            await query.answer()
+            await answer(update)
             await query.edit_message_text(text, reply_markup=markup)
         elif action == "open":
             view = await run(visit_records.detail, svc, person, value)
             text, markup = _detail(view, lang)
-            await query.answer()
+            await answer(update)
             await query.edit_message_text(text, reply_markup=markup)
         elif action == "del":
             view = await run(visit_records.detail, svc, person, value)
-            await query.answer()
+            await answer(update)
             rows = [[_btn(raw("history.btn_delete_yes", lang), "delyes", value),
                      _btn(raw("visit.btn_back", lang), "open", value)]]
             await query.edit_message_text(t("history.confirm_delete", lang, number=view.number),
                                           reply_markup=InlineKeyboardMarkup(rows))
         elif action == "delyes":
             number = await run(visit_records.delete, svc, person, value, update_key(update))
-            await query.answer()
+            await answer(update)
             await query.edit_message_text(t("history.deleted", lang, number=number))
         elif action == "edit":
             chat = update.effective_chat
             assert chat is not None
             state = await run(visit_records.begin_edit, svc, person, value, chat.id)
-            await query.answer()
+            await answer(update)
             text, markup = views.render(state, lang)
             await say(update, text, reply_markup=markup)
         else:
-            await query.answer(raw("visit.stale_button", lang))
+            await answer(update, raw("visit.stale_button", lang))
     except ServiceError as exc:
-        await query.answer(problem(exc.code, exc.values, lang, html=False), show_alert=True)
+        await answer(update, problem(exc.code, exc.values, lang, html=False), alert=True)

@@ -19,7 +19,7 @@ from bot.domain import visits as rules
 from bot.domain.visits import Step
 from bot.domain.vocab import Role
 from bot.handlers import visit_views as views
-from bot.handlers.common import actor_of, require, run, say
+from bot.handlers.common import actor_of, answer, require, run, say
 from bot.i18n import all_languages, raw, t
 from bot.render import problem
 from bot.services import visit_records, visits
@@ -30,6 +30,7 @@ from bot.services.visits import ConfirmationRequest, DraftState, Outcome
 
 log = logging.getLogger(__name__)
 STAFF = (Role.COMMISSIONER, Role.ENVOY)
+STALE = "visit.stale_button"
 
 
 def update_key(update: Update) -> str:
@@ -87,12 +88,12 @@ async def visit_press(update: Update, context: BotContext) -> None:
     lang = actor.language
     parsed = views.parse(query.data)
     if parsed is None or not actor.has(*STAFF):
-        await query.answer(raw("visit.stale_button", lang))
+        await answer(update, raw("visit.stale_button", lang))
         return
     draft_id, step, value = parsed
     person, key, svc = actor.person_id or 0, update_key(update), context.services
     if step == "start":
-        await query.answer()
+        await answer(update)
         await _drop_buttons(query.message)
         try:
             state = await run(visits.begin, svc, person, query.message.chat.id if
@@ -105,14 +106,14 @@ async def visit_press(update: Update, context: BotContext) -> None:
     if step == Step.REVIEW and value == "submit":
         outcome = await run(visits.submit, svc, person, draft_id, key)
     elif step == Step.REVIEW and value == "cancel":
-        await query.answer()
+        await answer(update)
         await _ask_cancel(update, draft_id, lang)
         return
     elif step == "cancel":
         if value == "yes":
             outcome = await run(visits.cancel, svc, person, draft_id, key)
         else:
-            await query.answer()
+            await answer(update)
             await _drop_buttons(query.message)
             state = await run(visits.current, svc, person)
             if state is not None:
@@ -120,10 +121,11 @@ async def visit_press(update: Update, context: BotContext) -> None:
             return
     else:
         outcome = await run(visits.step, svc, person, draft_id, rules.Press(step, value), key)
-    await query.answer(problem(outcome.refusal.code, outcome.refusal.values, lang, html=False)
-                       if outcome.refusal else None)
-    if outcome.refusal is not None and outcome.refusal.code == "visit.stale_button":
+    if outcome.refusal is not None:  # the step stays; its buttons remain valid
+        await answer(update, problem(outcome.refusal.code, outcome.refusal.values, lang,
+                                     html=False), alert=outcome.refusal.code != STALE)
         return
+    await answer(update)
     if step == Step.WHAT and outcome.state is not None and outcome.state.step is Step.WHAT:
         _text, markup = views.render(outcome.state, lang)  # a toggle: update the buttons
         if not outcome.duplicate and outcome.refusal is None:
@@ -154,8 +156,9 @@ async def _after(update: Update, context: BotContext, actor: Actor, outcome: Out
     if outcome.cancelled:
         await say(update, t("visit.cancelled", lang), reply_markup=keyboard)
         return
-    if outcome.refusal is not None:
+    if outcome.refusal is not None:  # say what is expected; the step stays where it was
         await say(update, problem(outcome.refusal.code, outcome.refusal.values, lang))
+        return
     state = outcome.state
     if state is None:
         return
@@ -163,14 +166,12 @@ async def _after(update: Update, context: BotContext, actor: Actor, outcome: Out
         saved = state.data.get("location")
         await say(update, t("visit.location_saved" if saved else "visit.location_skipped", lang),
                   reply_markup=keyboard)
-    if previous == Step.PHOTOS and state.step is Step.PHOTOS and outcome.refusal is None \
-            and not outcome.duplicate and update.effective_message and \
-            update.effective_message.photo:
+    message = update.effective_message
+    if previous == Step.PHOTOS and state.step is Step.PHOTOS and not outcome.duplicate \
+            and message is not None and message.photo:
         await say(update, t("visit.photo_saved", lang, count=len(state.data.get("photos", [])),
                             max=state.limits.max_photos))
         return
-    if outcome.refusal is not None and state.step in (Step.SUMMARY, Step.REASON):
-        return  # the refusal already says what to type; the step stays
     await show(update, state, lang)
 
 
@@ -210,19 +211,14 @@ async def route_message(update: Update, context: BotContext) -> None:
         command = text[1:].split()[0].split("@")[0].lower() if len(text) > 1 else ""
         if command == "cancel":
             await _ask_cancel(update, state.draft_id, lang)
-        elif command == "visit":
-            await show(update, state, lang)
         elif command in menus.AVAILABLE:
-            return  # /help, /lang, /history …: handled as usual; the draft waits
+            return  # /visit offers to continue; /help, /history …: as usual; the draft waits
         else:
             await say(update, t("visit.in_progress_command", lang,
                                 expect=raw(rules.EXPECT[state.step], lang)))
         raise ApplicationHandlerStop
     if text in buttons:
-        if buttons[text] == "visit":
-            await show(update, state, lang)
-            raise ApplicationHandlerStop
-        return
+        return  # a menu button does what it always does; the draft waits
     inp = _input(message, state, text)
     key = update_key(update)
     if state.step is Step.REASON and isinstance(inp, rules.Text):
@@ -278,16 +274,16 @@ async def confirmation_press(update: Update, context: BotContext) -> None:
     lang = actor.language
     parts = query.data.split(":")
     if actor.contact_id is None or len(parts) < 3 or not parts[1].isdigit():
-        await query.answer(raw("visit.stale_button", lang))
+        await answer(update, raw("visit.stale_button", lang))
         return
     action, value = parts[2], parts[3] if len(parts) > 3 else None
     try:
         state = await run(visit_records.answer_confirmation, context.services, actor.contact_id,
                           int(parts[1]), action, value, update_key(update))
     except ServiceError as exc:
-        await query.answer(problem(exc.code, exc.values, lang, html=False))
+        await answer(update, problem(exc.code, exc.values, lang, html=False))
         return
-    await query.answer()
+    await answer(update)
     await _drop_buttons(query.message)
     await _confirmation_next(update, state, lang, action)
 

@@ -39,7 +39,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed and detaches the loaded objects
+        # with their state intact (an explicit rollback() would expire them).
         self.session.close()
 
     def commit(self) -> None:

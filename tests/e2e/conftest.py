@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.clock import FixedClock
@@ -38,6 +39,13 @@ class World:
     server: FakeBotAPI
     services: Services
     clock: FixedClock
+    app: Application
+
+    async def run_job(self, name: str) -> None:
+        """Run a repeating job now, as its timer would."""
+        assert self.app.job_queue is not None
+        (job,) = self.app.job_queue.get_jobs_by_name(name)
+        await job.run(self.app)
 
     def invite(self, person: str | None = None, entity: str | None = None,
                days: int | None = None) -> str:
@@ -59,7 +67,7 @@ async def world(db_url: str, botapi: FakeBotAPI, clock: FixedClock) -> AsyncIter
     load_sample_rosters(services)
     app = build_application(services)
     async with running(app, poll_timeout=1):
-        yield World(botapi, services, clock)
+        yield World(botapi, services, clock, app)
     services.close()
 
 

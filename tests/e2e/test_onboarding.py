@@ -15,11 +15,11 @@ def command_names(user) -> list[str]:
 
 async def test_each_role_is_recognised_with_its_commands_and_keyboard(world: World):
     cases = [
-        ("王敏", None, "服务专员", ["visit", "history", "help", "lang", "cancel"], "📝 记录走访"),
-        ("赵磊", None, "特派员", ["visit", "history", "help", "lang", "cancel"], "📝 记录走访"),
-        ("周洁", None, "监管人员", ["help", "lang", "cancel"], "ℹ️ 帮助"),
+        ("王敏", "服务专员", ["visit", "history", "help", "lang", "cancel"], "📝 记录走访"),
+        ("赵磊", "特派员", ["visit", "history", "help", "lang", "cancel"], "📝 记录走访"),
+        ("周洁", "监管人员", ["help", "lang", "cancel"], "ℹ️ 帮助"),
     ]
-    for name, entity, role, commands, button in cases:
+    for name, role, commands, button in cases:
         code = world.invite(person=name)
         user = world.server.user(first_name="Tg " + name, language_code="zh-hans")
         await user.send(f"/start {code}")

@@ -692,7 +692,19 @@ class BotApiMethods:
     @api("getChat")
     def get_chat(self, p: v.Params) -> Any:
         chat = self.w.resolve_chat(p.get("chat_id"))
-        return {**self.w.chat_json(chat), "accent_color_id": 0, "max_reaction_count": 11}
+        gifts = {
+            "unlimited_gifts": False,
+            "limited_gifts": False,
+            "unique_gifts": False,
+            "premium_subscription": False,
+            "gifts_from_channels": False,
+        }
+        return {
+            **self.w.chat_json(chat),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
 
     @api("getChatMember")
     def get_chat_member(self, p: v.Params) -> Any:
@@ -712,7 +724,7 @@ class BotApiMethods:
         member = chat.user_id == user_id if chat.type == "private" else user_id in chat.members
         if not member:
             return {"status": "left", "user": user.to_json()}
-        if chat.type != "private" and user_id in user.admin_of:
+        if chat.type != "private" and chat.id in user.admin_of:
             return _administrator(user.to_json())
         return {"status": "member", "user": user.to_json()}
 

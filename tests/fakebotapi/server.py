@@ -144,6 +144,7 @@ class FakeBotAPI:
         )
         self.methods = BotApiMethods(self.world)
         self._calls: list[Call] = []
+        self._call_cursors: dict[str, int] = {}
         self._faults: list[Fault] = []
         self._limits: dict[str, float | None] = {}
         self._send_log: deque[tuple[float, int | None]] = deque()
@@ -315,6 +316,22 @@ class FakeBotAPI:
         wanted = method.lower()
         return [c for c in self._calls if c.method.lower() == wanted]
 
+    async def expect_call(self, method: str, timeout: float = 5.0) -> Call:  # noqa: ASYNC109
+        """The next finished call of ``method`` not yet returned by ``expect_call``."""
+        __tracebackhide__ = True
+        wanted = method.lower()
+        seen = self._call_cursors.get(wanted, 0)
+
+        def finished() -> list[Call]:
+            return [c for c in self._calls if c.method.lower() == wanted and c.status is not None]
+
+        if not await self.world.notifier.wait_until(lambda: len(finished()) > seen, timeout):
+            raise AssertionError(
+                f"no {method} call within {timeout}s\nRecent Bot API calls:\n{self.dump_calls()}"
+            )
+        self._call_cursors[wanted] = seen + 1
+        return finished()[seen]
+
     def dump_calls(self, limit: int = 15) -> str:
         shown = [c for c in self._calls if not (c.method == "getUpdates" and c.result == [])]
         lines = [f"  {c.summary()}" for c in shown[-limit:]]
@@ -334,6 +351,14 @@ class FakeBotAPI:
             return list(self.world.chats[chat_id].bot_messages)
         every = [m for chat in self.world.chats.values() for m in chat.bot_messages]
         return sorted(every, key=lambda m: m.sent_at)
+
+    def unanswered_callback_queries(self) -> list[dict[str, Any]]:
+        """Callback queries the bot never answered (the user's client shows a spinner)."""
+        return [
+            {"id": q.id, "user_id": q.user_id, "message_id": q.message_id, "data": q.data}
+            for q in self.world.callback_queries.values()
+            if not q.answered
+        ]
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:

@@ -331,6 +331,8 @@ class World:
         markup = msg.reply_markup
         if markup and "keyboard" in markup:
             chat.reply_keyboard = markup
+            if chat.user_id is not None and chat.user_id in self.users:
+                self.users[chat.user_id].keyboard_collapsed = False
         elif markup and (markup.get("remove_keyboard") or markup.get("hide_keyboard")):
             chat.reply_keyboard = None
 

@@ -92,6 +92,7 @@ class _ChatView:
 
         ``contains``/``kind`` assert on that next message (no skipping of other messages).
         """
+        __tracebackhide__ = True
         got = await self._world.notifier.wait_until(
             lambda: len(self.chat.bot_messages) > self._cursor, timeout
         )
@@ -112,10 +113,12 @@ class _ChatView:
 
     async def expect_messages(self, count: int, timeout: float = 5.0) -> list[SentMessage]:  # noqa: ASYNC109
         """The next ``count`` messages."""
+        __tracebackhide__ = True
         return [await self.expect_message(timeout) for _ in range(count)]
 
     async def expect_no_message(self, within: float = 0.5) -> None:
         """Assert the bot sends nothing new here for ``within`` seconds."""
+        __tracebackhide__ = True
         got = await self._world.notifier.wait_until(
             lambda: len(self.chat.bot_messages) > self._cursor, within
         )
@@ -127,6 +130,7 @@ class _ChatView:
 
     async def expect_edit(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until ``msg`` was edited (text, caption, markup...) since the last check."""
+        __tracebackhide__ = True
         got = await self._world.notifier.wait_until(
             lambda: msg.edit_count > msg.seen_edits, timeout
         )
@@ -137,11 +141,14 @@ class _ChatView:
 
     async def expect_deleted(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until the bot deleted ``msg``."""
+        __tracebackhide__ = True
         if not await self._world.notifier.wait_until(lambda: msg.deleted, timeout):
             raise self._failure(f"{msg!r} was not deleted within {timeout}s")
         return msg
 
     async def expect_chat_action(self, action: str = "typing", timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot sent ``action`` (sendChatAction) to this chat."""
+        __tracebackhide__ = True
         if not await self._world.notifier.wait_until(
             lambda: action in self.chat.chat_actions, timeout
         ):
@@ -158,6 +165,7 @@ class _ChatView:
         deliver: bool = True,
     ) -> int | None:
         """Create a message from ``user`` in this chat and queue its update."""
+        __tracebackhide__ = True
         world = self._world
         chat = self.chat
         world.seen_users.add(user.id)
@@ -204,6 +212,7 @@ class _ChatView:
         return content
 
     async def _press(self, user: FakeUser, msg: SentMessage, text: str) -> int | None:
+        __tracebackhide__ = True
         if msg.chat_id != self.chat_id:
             raise AssertionError(f"{msg!r} is not in {self._describe()}")
         if msg.deleted:
@@ -275,6 +284,7 @@ class FakeUser(_ChatView):
         self._live_location: UserMessage | None = None
         self._answers_seen = 0
         self._inline_seen = 0
+        self.keyboard_collapsed = False
         world = server.world
         world.users[user_id] = self
         world.chats[user_id] = ChatState(id=user_id, type="private", user_id=user_id)
@@ -330,6 +340,7 @@ class FakeUser(_ChatView):
 
     async def tap_keyboard(self, text: str) -> int | None:
         """Tap a button of the reply keyboard currently shown (sends its text)."""
+        __tracebackhide__ = True
         markup = self.chat.reply_keyboard
         if markup is None:
             raise AssertionError(f"no reply keyboard is shown to {self.first_name}")
@@ -348,7 +359,9 @@ class FakeUser(_ChatView):
                             f"{text!r} requests the contact: use user.send_contact(...)"
                         )
                 if markup.get("one_time_keyboard"):
-                    self.chat.reply_keyboard = None  # the client hides it after one use
+                    # the client collapses it after one use; it stays available until the bot
+                    # replaces or removes it (Telegram's documented behaviour)
+                    self.keyboard_collapsed = True
                 return await self.send(text)
         raise AssertionError(
             f"no reply keyboard button {text!r}; the keyboard is {self.reply_keyboard}"
@@ -395,13 +408,9 @@ class FakeUser(_ChatView):
         record = self.chat.messages.get(message_id)
         if not isinstance(record, UserMessage) or record.from_id != self.id:
             raise AssertionError(f"{message_id} is not a message of {self.first_name}")
-        record.json = {
-            **record.json,
-            **self._text_content(text),
-            "edit_date": self._world.now(),
-        }
-        if "entities" not in self._text_content(text):
-            record.json.pop("entities", None)
+        content = self._text_content(text)
+        record.json = {k: v for k, v in record.json.items() if k != "entities"}
+        record.json.update(content, edit_date=self._world.now())
         update_id = self._world.updates.push("edited_message", dict(record.json))
         self._world.changed()
         await asyncio.sleep(0)
@@ -510,6 +519,7 @@ class FakeUser(_ChatView):
 
     async def expect_callback_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait for the next answerCallbackQuery for this user's presses."""
+        __tracebackhide__ = True
         seen = self._answers_seen
         ok = await self._world.notifier.wait_until(
             lambda: len(self.callback_answers) > seen, timeout
@@ -521,6 +531,7 @@ class FakeUser(_ChatView):
 
     async def expect_inline_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait for the next answerInlineQuery for this user's inline queries."""
+        __tracebackhide__ = True
         seen = self._inline_seen
         ok = await self._world.notifier.wait_until(lambda: len(self.inline_answers) > seen, timeout)
         if not ok:

@@ -68,7 +68,9 @@ def build_demo_app(server: FakeBotAPI) -> tuple[Application[Any, Any, Any, Any, 
                 [InlineKeyboardButton("官网", url="https://example.com/help")],
             ]
         )
-        await update.effective_message.reply_text("<b>请选择</b>", parse_mode="HTML", reply_markup=keyboard)
+        await update.effective_message.reply_text(
+            "<b>请选择</b>", parse_mode="HTML", reply_markup=keyboard
+        )
 
     async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -141,7 +143,9 @@ def build_demo_app(server: FakeBotAPI) -> tuple[Application[Any, Any, Any, Any, 
                 InlineQueryResultArticle(
                     id=str(i),
                     title=f"{query} {i}",
-                    input_message_content=InputTextMessageContent(f"<b>{query}</b> {i}", parse_mode="HTML"),
+                    input_message_content=InputTextMessageContent(
+                        f"<b>{query}</b> {i}", parse_mode="HTML"
+                    ),
                 )
                 for i in range(3)
             ],
@@ -161,12 +165,12 @@ def build_demo_app(server: FakeBotAPI) -> tuple[Application[Any, Any, Any, Any, 
     app.add_handler(CommandHandler("flood", flood))
     app.add_handler(CallbackQueryHandler(on_callback))
     app.add_handler(InlineQueryHandler(on_inline))
-    app.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, on_moved)
-    )
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, on_moved))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.LOCATION, on_location))
     app.add_handler(MessageHandler(filters.PHOTO, on_photo))
     app.add_handler(MessageHandler(filters.Document.ALL, on_document))
     app.add_handler(MessageHandler(filters.Sticker.ALL, on_sticker))
-    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, echo))
+    app.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, echo)
+    )
     return app, seen

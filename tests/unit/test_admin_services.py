@@ -99,15 +99,16 @@ def test_invite_binds_once_and_expires(services, roster_dir, clock):
     issued = invites.issue(services, person="13800000001", actor="t")
     assert issued.link("ipfield_test_bot").endswith("?start=" + issued.code)
     actor = identity.bind(services, issued.code, user)
-    assert (actor.kind, actor.name, actor.primary_role) == (ActorKind.PERSON, "王敏", "commissioner")
+    assert (actor.kind, actor.name, actor.primary_role) == (
+        ActorKind.PERSON, "王敏", "commissioner")
     assert identity.bind(services, issued.code, user) == actor  # redelivered /start
-    with pytest.raises(ServiceError, match="start.code_used"):
+    with pytest.raises(ServiceError, match=r"start\.code_used"):
         identity.bind(services, issued.code, TelegramUser(5002, "x", None))
     late = invites.issue(services, entity="浙江大学", days=1, actor="t")
     clock.advance(days=1, seconds=1)
-    with pytest.raises(ServiceError, match="start.code_expired"):
+    with pytest.raises(ServiceError, match=r"start\.code_expired"):
         identity.bind(services, late.code, TelegramUser(5003, "y", None))
-    with pytest.raises(ServiceError, match="start.code_unknown"):
+    with pytest.raises(ServiceError, match=r"start\.code_unknown"):
         identity.bind(services, "nope", TelegramUser(5003, "y", None))
     assert identity.whoami(services, TelegramUser(5003, "y", None)).kind is ActorKind.GUEST
 
@@ -117,10 +118,10 @@ def test_a_bound_account_cannot_take_a_second_invite(services, roster_dir):
     user = TelegramUser(5001, "Wang Min", None)
     identity.bind(services, invites.issue(services, person="王敏").code, user)
     second = invites.issue(services, person="李强")
-    with pytest.raises(ServiceError, match="start.already_bound"):
+    with pytest.raises(ServiceError, match=r"start\.already_bound"):
         identity.bind(services, second.code, user)
     again = invites.issue(services, person="王敏")
-    with pytest.raises(ServiceError, match="start.person_bound_elsewhere"):
+    with pytest.raises(ServiceError, match=r"start\.person_bound_elsewhere"):
         identity.bind(services, again.code, TelegramUser(5009, "other", None))
 
 
