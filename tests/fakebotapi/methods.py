@@ -155,13 +155,11 @@ class BotApiMethods:
         if isinstance(value, UploadedFile):
             if not value.content:
                 raise bad_request("file must be non-empty")
+            declared = value.content_type
+            if declared == "application/octet-stream":
+                declared = None  # let the file name decide, as Telegram does
             return self.w.files.add(
-                kind,
-                value.content,
-                file_name=value.filename,
-                mime_type=value.content_type
-                if value.content_type not in (None, "application/octet-stream")
-                else None,
+                kind, value.content, file_name=value.filename, mime_type=declared
             )
         stored = self.w.files.get(value)
         if stored is not None:
@@ -719,9 +717,11 @@ class BotApiMethods:
                 return _administrator(self.w.bot_user_json())
             return {"status": "member", "user": self.w.bot_user_json()}
         user = self.w.users.get(user_id)
-        if user is None or user_id not in self.w.seen_users:
+        member = user is not None and (
+            chat.user_id == user_id if chat.type == "private" else user_id in chat.members
+        )
+        if user is None or (not member and user_id not in self.w.seen_users):
             raise bad_request("user not found")  # approximate
-        member = chat.user_id == user_id if chat.type == "private" else user_id in chat.members
         if not member:
             return {"status": "left", "user": user.to_json()}
         if chat.type != "private" and chat.id in user.admin_of:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from . import entities as ent
-from .errors import ApiError, bad_request
+from .errors import bad_request
 from .models import UploadedFile
 
 MAX_TEXT_LENGTH = 4096
@@ -442,8 +442,3 @@ def inline_results(value: Any) -> list[dict[str, Any]]:
             if markup is not None and "inline_keyboard" not in markup:
                 raise bad_request(f"{where}: inline keyboard expected")  # approximate
     return value
-
-
-def ensure(condition: bool, error: ApiError) -> None:
-    if not condition:
-        raise error
