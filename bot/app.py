@@ -21,8 +21,9 @@ from telegram.ext import (
 
 from bot import menus
 from bot.context import BotContext, BotData
-from bot.handlers import basics, history, onboarding, visit
+from bot.handlers import basics, history, onboarding, status, visit
 from bot.handlers.errors import on_error
+from bot.jobs import daily
 from bot.services.container import Services
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -49,9 +50,18 @@ def build_application(services: Services) -> Application:
 
 def register_jobs(app: Application) -> None:
     """Periodic work. Jobs read their state from the database, so restarts lose nothing."""
-    assert app.job_queue is not None
-    app.job_queue.run_repeating(visit.pause_idle_drafts, interval=60, first=5,
-                                name="pause-idle-drafts")
+    jobs = app.job_queue
+    assert jobs is not None
+    services = app.bot_data.services
+    assert services is not None
+    policy = services.policy
+    jobs.run_repeating(visit.pause_idle_drafts, interval=60, first=5, name="pause-idle-drafts")
+    send_at = policy.send_time.replace(tzinfo=policy.tz)
+    jobs.run_daily(daily.daily_reminders, time=send_at, name="daily-reminders")
+    # Down at send time? The first start after it sends that day's due reminders (only the
+    # latest lead of each obligation; keys already sent are skipped).
+    if daily.missed_today(services.clock.now().astimezone(policy.tz), policy.send_time):
+        jobs.run_once(daily.daily_reminders, when=1, name="catch-up-reminders")
 
 
 def register_handlers(app: Application) -> None:
@@ -84,18 +94,22 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("history", history.history_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(history.history_press, pattern=r"^h:"))
 
-    # 5. Reply-keyboard buttons do what their commands do.
+    # 5. Obligations: /status, and the buttons on it and on reminders (记录走访, snooze).
+    app.add_handler(CommandHandler("status", status.status_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(status.status_press, pattern=r"^st:"))
+
+    # 6. Reply-keyboard buttons do what their commands do.
     buttons = {text: name for text, name in menus.button_commands().items()
                if name in _BUTTON_ACTIONS}
     app.add_handler(MessageHandler(PRIVATE & filters.Text(list(buttons)), _button(buttons)))
 
-    # 6. Fallbacks, last: unknown commands, non-text content, plain text.
+    # 7. Fallbacks, last: unknown commands, non-text content, plain text.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, basics.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, basics.plain_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    basics.unsupported_content))
 
-    # 7. Errors: log, tell the administrator, apologise.
+    # 8. Errors: log, tell the administrator, apologise.
     app.add_error_handler(on_error)
 
 
@@ -103,6 +117,7 @@ _BUTTON_ACTIONS = {
     "help": basics.help_command,
     "visit": visit.visit_command,
     "history": history.history_command,
+    "status": status.status_command,
 }
 
 

@@ -35,7 +35,7 @@ MENUS: dict[str, Menu] = {
 }
 
 # Commands whose features have landed; the rest stay out of menus until they do.
-AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history"}
+AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history", "status"}
 
 
 def menu(role: str) -> Menu:

@@ -21,8 +21,9 @@ from bot.domain.vocab import Role
 from bot.handlers import visit_views as views
 from bot.handlers.common import actor_of, answer, require, run, say
 from bot.i18n import all_languages, raw, t
+from bot.jobs.reminders import period_label
 from bot.render import problem
-from bot.services import visit_records, visits
+from bot.services import obligations, visit_records, visits
 from bot.services.errors import ServiceError
 from bot.services.identity import Actor
 from bot.services.visit_records import ConfirmationState
@@ -51,11 +52,13 @@ async def show(update: Update, state: DraftState, lang: str) -> None:
 async def visit_command(update: Update, context: BotContext) -> None:
     """/visit and the 记录走访 button: offer to continue an open draft, or start one."""
     actor = await actor_of(update, context)
-    await _open(update, context, actor, assignment_id=None)
+    await open_visit(update, context, actor, assignment_id=None)
 
 
-async def _open(update: Update, context: BotContext, actor: Actor, assignment_id: int | None
-                ) -> None:
+async def open_visit(update: Update, context: BotContext, actor: Actor,
+                     assignment_id: int | None) -> None:
+    """Start logging a visit (for ``assignment_id`` when given: 记录走访 on /status or a
+    reminder), or offer to continue the open draft."""
     lang = actor.language
     existing = await run(visits.open_draft, context.services, actor.person_id or 0)
     if existing is not None and assignment_id is None:
@@ -149,6 +152,16 @@ async def _after(update: Update, context: BotContext, actor: Actor, outcome: Out
             await say(update, t("visit.edited", lang, number=sub.number), reply_markup=keyboard)
             return
         effect = t("visit.effect_counts" if sub.on_site else "visit.effect_not_counts", lang)
+        line = await run(obligations.effect_of_visit, context.services, actor.person_id or 0,
+                         sub.assignment_id, context.services.clock.now())
+        if line is not None and line.state in ("met", "due"):
+            period = period_label(getattr(context.services.policy.roles, line.role)
+                                  .obligation.period, line.window_start, lang)
+            effect += "\n" + (t("visit.effect_met", lang, target=line.target, period=period)
+                              if line.state == "met" else
+                              t("visit.effect_still_due", lang, target=line.target,
+                                period=period, left=line.required - line.counted,
+                                deadline=line.window_end))
         await say(update, t("visit.submitted", lang, number=sub.number) + "\n" + effect,
                   reply_markup=keyboard)
         await send_confirmation_requests(context, sub.confirmations, sub.number)

@@ -44,6 +44,7 @@ class Submitted:
     visit_id: int
     number: str
     on_site: bool
+    assignment_id: int
     edited: bool = False
     confirmations: list[ConfirmationRequest] = field(default_factory=list)
 
@@ -275,7 +276,8 @@ def _confirmation_requests(uow: UnitOfWork, visit: Visit, now: datetime
 
 def _submitted(visit: Visit, requests: list[ConfirmationRequest], edited: bool = False
                ) -> Submitted:
-    return Submitted(visit.id, visit.number or "", visit.mode == "on_site", edited, requests)
+    return Submitted(visit.id, visit.number or "", visit.mode == "on_site", visit.assignment_id,
+                     edited, requests)
 
 
 def cancel(svc: Services, person_id: int, draft_id: int | None, key: str) -> Outcome:

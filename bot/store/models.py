@@ -372,3 +372,33 @@ class HandledUpdate(Base):
 
     key: Mapped[str] = mapped_column(String(96), primary_key=True)
     at: Mapped[datetime]
+
+
+class SentNotice(Base):
+    """A reminder or notice, sent at most once ever: its key is unique.
+
+    A pass claims the key (``status='sending'``) before it sends, so two passes running at
+    once cannot both send; a send that keeps failing releases its claim.
+    """
+
+    __tablename__ = "sent_notices"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("status IN ('sending', 'sent')", name="status"),)
+
+
+class Snooze(Base):
+    """“3天后再提醒”: no reminders for this assignment before ``until``."""
+
+    __tablename__ = "snoozes"
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]

@@ -43,8 +43,10 @@ def load_examples() -> None:
 
 
 def test_sample_rosters_cycle_and_invite(env):
+    from bot.store import migrate
+
     code, out, _ = ipbot("db", "upgrade")
-    assert code == 0 and "0002" in out
+    assert code == 0 and f"（{migrate.head_revision(env['IPBOT_DATABASE_URL'])}）" in out
     code, out, _ = ipbot("import", "people", str(EXAMPLES / "people.csv"))
     assert code == 0 and "新增 9" in out
     for kind in ("entities", "regions"):

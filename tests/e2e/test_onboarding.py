@@ -15,8 +15,8 @@ def command_names(user) -> list[str]:
 
 async def test_each_role_is_recognised_with_its_commands_and_keyboard(world: World):
     cases = [
-        ("王敏", "服务专员", ["visit", "history", "help", "lang", "cancel"], "📝 记录走访"),
-        ("赵磊", "特派员", ["visit", "history", "help", "lang", "cancel"], "📝 记录走访"),
+        ("王敏", "服务专员", ["visit", "status", "history", "help", "lang", "cancel"], "📝 记录走访"),
+        ("赵磊", "特派员", ["visit", "status", "history", "help", "lang", "cancel"], "📝 记录走访"),
         ("周洁", "监管人员", ["help", "lang", "cancel"], "ℹ️ 帮助"),
     ]
     for name, role, commands, button in cases:

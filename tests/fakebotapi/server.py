@@ -265,7 +265,7 @@ class FakeBotAPI:
         chat.blocked = True
         self.world.changed()
         if notify and user.id in self.world.seen_users:
-            return self._queue_member_update(chat, user, "member", "kicked")
+            return self.push_my_chat_member(chat, user, "member", "kicked")
         return None
 
     def unblock(self, user: FakeUser, *, notify: bool = True) -> int | None:
@@ -273,10 +273,11 @@ class FakeBotAPI:
         chat.blocked = False
         self.world.changed()
         if notify and user.id in self.world.seen_users:
-            return self._queue_member_update(chat, user, "kicked", "member")
+            return self.push_my_chat_member(chat, user, "kicked", "member")
         return None
 
-    def _queue_member_update(self, chat: ChatState, by: FakeUser, old: str, new: str) -> int | None:
+    def push_my_chat_member(self, chat: ChatState, by: FakeUser, old: str, new: str) -> int | None:
+        """Queue a ``my_chat_member`` update: the bot's status in ``chat`` changed."""
         bot = self.world.bot_user_json()
 
         def member(status: str) -> dict[str, Any]:
@@ -294,11 +295,6 @@ class FakeBotAPI:
         }
         update_id = self.world.updates.push("my_chat_member", payload)
         self.world.changed()
-        return update_id
-
-    async def _member_update(self, chat: ChatState, by: FakeUser, old: str, new: str) -> int | None:
-        update_id = self._queue_member_update(chat, by, old, new)
-        await asyncio.sleep(0)
         return update_id
 
     def redeliver(self, update_id: int) -> None:
@@ -503,7 +499,7 @@ class FakeBotAPI:
         try:
             values, files = await self._read_params(request)
             call.params, call.files = values, files
-            result = await self._dispatch(request, method, Params(values, files))
+            result = await self._dispatch(method, Params(values, files))
             status, body = 200, {"ok": True, "result": result}
         except ApiError as exc:
             status, body = exc.code, exc.to_json()
@@ -533,7 +529,7 @@ class FakeBotAPI:
         call.finished_at = time.monotonic()
         self.world.changed()
 
-    async def _dispatch(self, request: web.Request, method: str, params: Params) -> Any:
+    async def _dispatch(self, method: str, params: Params) -> Any:
         found = self.methods.lookup(method)
         if found is None:
             if method.lower() in KNOWN_UNIMPLEMENTED:

@@ -617,7 +617,9 @@ class FakeGroup(_ChatView):
     async def kick_bot(self, by: FakeUser) -> int | None:
         """Remove the bot from the group (``my_chat_member`` update; sends then get 403)."""
         self.chat.bot_removed = True
-        return await self._server._member_update(self.chat, by, "member", "kicked")
+        update_id = self._server.push_my_chat_member(self.chat, by, "member", "kicked")
+        await asyncio.sleep(0)
+        return update_id
 
 
 def _caption(caption: str | None) -> dict[str, Any]:
