@@ -6,15 +6,19 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NoReturn
 
 import typer
+from telegram import Bot
 
+from bot.clock import FixedClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import raw
 from bot.render import problem
 from bot.services.container import Services
 from bot.store import migrate
+from scheduler.policy import PolicyError
 
 
 @dataclass
@@ -31,13 +35,25 @@ class CliState:
                 fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
         return self._settings
 
-    def services(self, *, migrated: bool = False) -> Services:
+    def services(self, *, migrated: bool = False, at: datetime | None = None) -> Services:
         if self._services is None:
             settings = self.settings()
             if migrated:
                 migrate.upgrade(settings.database_url)
-            self._services = Services.create(settings)
+            try:
+                self._services = Services.create(settings, FixedClock(at) if at else None)
+            except PolicyError as exc:
+                fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
         return self._services
+
+    def bot(self) -> Bot:
+        """A Bot for the configured Bot API (use ``async with``)."""
+        settings = self.settings()
+        try:
+            token = settings.require_token()
+        except ConfigError as exc:
+            fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
+        return Bot(token, base_url=settings.api_base_url)
 
     def problem(self, code: str, values: Mapping[str, Any]) -> str:
         return problem(code, values, self.lang, html=False)
@@ -50,8 +66,6 @@ class CliState:
             token = settings.require_token()
         except ConfigError:
             fail(self, raw("cli.no_username", self.lang), code=2)
-        from telegram import Bot
-
         async def ask() -> str:
             async with Bot(token, base_url=settings.api_base_url) as bot:
                 return bot.username

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +18,10 @@ app = typer.Typer(help="IP Field Assistant (知识产权服务助手) — admini
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cycle_app = typer.Typer(help="Service cycles (服务周期).", no_args_is_help=True)
+reminders_app = typer.Typer(help="Visit reminders.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
+app.add_typer(reminders_app, name="reminders")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -147,6 +149,83 @@ def run(ctx: typer.Context) -> None:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     migrate.upgrade(settings.database_url)
     run_polling(settings)
+
+
+AtOpt = Annotated[str | None, typer.Option(
+    "--at", help="Evaluate as of this instant (YYYY-MM-DD[THH:MM], local time); default now.")]
+
+
+@app.command("status")
+def status(ctx: typer.Context, person: Annotated[str, typer.Argument(
+        help="The person's name or phone.")], at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Print a person's obligation states (as /status shows them)."""
+    from bot.jobs.reminders import period_label
+    from bot.services import obligations
+
+    st = state(ctx)
+    svc = st.services(migrated=True, at=_parse_at(st, at))
+    with svc.uow() as uow:
+        found = uow.people.find(person.strip())
+        if len(found) != 1:
+            fail(st, st.problem("invite.person_unknown" if not found else
+                                "invite.person_ambiguous", {"value": person}))
+        person_id, name = found[0].id, found[0].name
+    lines = obligations.status(svc, person_id, svc.clock.now())
+    if as_json:
+        emit({"person": name, "at": svc.clock.now().isoformat(),
+              "obligations": [line.as_dict() for line in lines]})
+        return
+    typer.echo(f"{name} @ {svc.clock.now():%Y-%m-%d %H:%M}")
+    for line in lines:
+        kind = getattr(svc.policy.roles, line.role).obligation.period
+        typer.echo(raw(f"status.line_{line.state}", st.lang, target=line.target,
+                       period=period_label(kind, line.window_start, st.lang),
+                       days=line.days_left, deadline=line.window_end, counted=line.counted,
+                       required=line.required, visits=line.visits_this_period,
+                       last=line.last_visit or raw("status.never", st.lang),
+                       start=line.window_start).replace("<b>", "").replace("</b>", ""))
+
+
+@reminders_app.command("run")
+def reminders_run(ctx: typer.Context, at: AtOpt = None,
+                  dry_run: Annotated[bool, typer.Option(
+                      "--dry-run", help="Only print what would be sent.")] = False,
+                  as_json: JsonOpt = False) -> None:
+    """One reminder pass through the Bot API (the same code path as the daily job)."""
+    import asyncio
+
+    from bot.jobs.reminders import reminder_pass
+
+    st = state(ctx)
+    svc = st.services(migrated=True, at=_parse_at(st, at))
+
+    async def go():  # type: ignore[no-untyped-def]
+        if dry_run:
+            return await reminder_pass(None, svc, svc.clock.now(), dry_run=True)  # type: ignore[arg-type]
+        async with st.bot() as bot:
+            return await reminder_pass(bot, svc, svc.clock.now())
+
+    report = asyncio.run(go())
+    if as_json:
+        emit(report.as_dict())
+        return
+    for label, rows in (("cli.rem_sent" if not dry_run else "cli.rem_would", report.sent),
+                        ("cli.rem_unbound", report.unbound), ("cli.rem_failed", report.failed)):
+        typer.echo(raw(label, st.lang, count=len(rows)))
+        for r in rows:
+            typer.echo(f"  {r['person']} · {r['target']} · {r['deadline']} · {r['key']}")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _parse_at(st: CliState, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(st, raw("cli.bad_at", st.lang, value=value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=st.settings().tz)
 
 
 def _parse_date(st: CliState, value: str) -> date:

@@ -11,6 +11,17 @@ import yaml
 
 
 @dataclass(frozen=True, slots=True)
+class Weights:
+    """Normalised weights of the score components."""
+
+    coverage: float
+    answer: float
+    recall: float
+    dice: float
+    fuzzy: float
+
+
+@dataclass(frozen=True, slots=True)
 class MatcherConfig:
     """Thresholds and weights; the defaults are calibrated on ``knowledge/``.
 
@@ -27,14 +38,16 @@ class MatcherConfig:
     suggest_window: float = 0.25
 
     # weights of the score components (they are normalised to sum to 1)
-    weight_dice: float = 0.40
-    """IDF-weighted Dice overlap of n-grams with the closest question/alternate."""
-    weight_coverage: float = 0.25
+    weight_coverage: float = 1.0
     """Share of the query's IDF mass found anywhere in the entry's questions and tags."""
-    weight_fuzzy: float = 0.25
-    """rapidfuzz ratio with the closest question/alternate."""
-    weight_answer: float = 0.10
+    weight_answer: float = 0.5
     """Share of the query's IDF mass found in the answer text."""
+    weight_recall: float = 1.0
+    """Share of the query's IDF mass found in the closest single question/alternate."""
+    weight_dice: float = 0.5
+    """IDF-weighted Dice overlap with the closest question/alternate."""
+    weight_fuzzy: float = 2.0
+    """rapidfuzz ratio with the closest question/alternate."""
 
     facet_penalty: float = 0.75
     """Score factor for each facet (role, region) the entry contradicts (see facets.py)."""
@@ -48,6 +61,20 @@ class MatcherConfig:
     """IDF of an n-gram found nowhere in the knowledge base, relative to the rarest one."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""
+
+    def weights(self) -> Weights:
+        """The component weights, normalised to sum to 1."""
+        raw = (
+            self.weight_coverage,
+            self.weight_answer,
+            self.weight_recall,
+            self.weight_dice,
+            self.weight_fuzzy,
+        )
+        total = sum(raw)
+        if total <= 0 or min(raw) < 0:
+            raise ValueError("matcher weights must be non-negative and not all zero")
+        return Weights(*(w / total for w in raw))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> MatcherConfig:

@@ -40,7 +40,8 @@ from rapidfuzz import fuzz, process
 from bot.faq.config import MatcherConfig
 from bot.faq.facets import Facets, default_facets
 from bot.faq.model import VIEWERS, Entry, KnowledgeBase, allowed_audiences
-from bot.faq.normalize import SynonymTable, compact, ngrams, normalize
+from bot.faq.normalize import SynonymTable, compact, default_synonyms, normalize
+from bot.faq.segment import Segmenter
 
 Status = Literal["answer", "suggest", "none"]
 ANSWER: Final = "answer"
@@ -76,6 +77,10 @@ class MatchResult:
 
 _NO_MATCH: Final = MatchResult(NONE, ())
 
+# Word groups that authors separate with spaces ("服务专员 资格要求") are taken
+# as words of the lexicon when at most this long.
+MAX_GROUP_WORD: Final[int] = 4
+
 
 def _postings(docs: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
     """Inverted index: n-gram → indices of the documents holding it."""
@@ -100,58 +105,68 @@ class Matcher:
         self.config = config or MatcherConfig()
         self._synonyms = synonyms
         self._facets = default_facets() if facets is None else facets
-        cfg = self.config
-        total = cfg.weight_dice + cfg.weight_coverage + cfg.weight_fuzzy + cfg.weight_answer
-        if total <= 0:
-            raise ValueError("matcher weights must not all be zero")
-        self._w = (
-            cfg.weight_dice / total,
-            cfg.weight_coverage / total,
-            cfg.weight_fuzzy / total,
-            cfg.weight_answer / total,
-        )
+        self._weights = self.config.weights()
 
         entries = kb.entries
         self._entries: tuple[Entry, ...] = entries
+
+        # 1. normalise everything once
+        questions: list[list[str]] = []
+        tags: list[list[str]] = []
+        answers: list[str] = []
+        for entry in entries:
+            qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
+            questions.append([self._normalize(q) for q in qs])
+            tags.append([self._normalize(t) for t in entry.tags])
+            answers.append(
+                self._normalize(entry.answer + (" " + entry.answer_en if entry.answer_en else ""))
+            )
+
+        # 2. the lexicon: tags, short word groups written with spaces, canonical terms
+        table = default_synonyms() if synonyms is None else synonyms
+        lexicon: set[str] = set(table.canonical_terms())
+        lexicon.update(t for group in self._facets.groups for t in group)
+        for entry_tags, entry_questions in zip(tags, questions, strict=True):
+            lexicon.update(seg for t in entry_tags for seg in t.split(" "))
+            lexicon.update(
+                seg
+                for q in entry_questions
+                if " " in q
+                for seg in q.split(" ")
+                if len(seg) <= MAX_GROUP_WORD
+            )
+        self._segmenter = Segmenter(lexicon)
+        grams_of = self._segmenter.ngrams
+
+        # 3. n-grams, exact questions, facets, document frequencies
         texts: list[str] = []  # every distinct normalised question of every entry, compacted
         text_grams: list[frozenset[str]] = []
-        text_owner: list[int] = []
         entry_start: list[int] = []
         question_grams: list[frozenset[str]] = []
         answer_grams: list[frozenset[str]] = []
         signatures: list[tuple[int, ...]] = []
         self._exact: dict[str, list[int]] = {}
         df: dict[str, int] = {}
-
         for index, entry in enumerate(entries):
-            questions = [*entry.questions]
-            if entry.question_en:
-                questions.append(entry.question_en)
             entry_start.append(len(texts))
             seen: set[str] = set()
             q_grams: set[str] = set()
-            facet_texts: list[str] = []
-            for q in questions:
-                n = self._normalize(q)
-                facet_texts.append(n)
+            for n in questions[index]:
                 flat = compact(n)
                 if flat in seen or (not flat and seen):
-                    continue
+                    continue  # keep one (possibly empty) text per entry
                 seen.add(flat)
-                grams = frozenset(ngrams(n))
+                grams = frozenset(grams_of(n))
                 texts.append(flat)
                 text_grams.append(grams)
-                text_owner.append(index)
                 q_grams |= grams
                 if flat:
                     self._exact.setdefault(flat, []).append(index)
-            for tag in entry.tags:
-                q_grams.update(ngrams(self._normalize(tag)))
-            answer = entry.answer + (" " + entry.answer_en if entry.answer_en else "")
-            a_grams = frozenset(ngrams(self._normalize(answer)))
-            facet_texts.extend(self._normalize(t) for t in entry.tags)
-            facet_texts.append(self._normalize(entry.source.region or ""))
-            signatures.append(self._facets.signature(facet_texts))
+            for t in tags[index]:
+                q_grams.update(grams_of(t))
+            a_grams = frozenset(grams_of(answers[index]))
+            region = self._normalize(entry.source.region or "")
+            signatures.append(self._facets.signature([*questions[index], *tags[index], region]))
             question_grams.append(frozenset(q_grams))
             answer_grams.append(a_grams)
             for g in q_grams | a_grams:
@@ -159,12 +174,12 @@ class Matcher:
 
         n_entries = max(len(entries), 1)
         self._idf: dict[str, float] = {g: math.log(1.0 + n_entries / d) for g, d in df.items()}
-        self._unseen_idf = math.log(1.0 + n_entries) * cfg.unseen_idf_factor
+        self._unseen_idf = math.log(1.0 + n_entries) * self.config.unseen_idf_factor
 
         self._texts = texts
-        self._text_owner = np.asarray(text_owner, dtype=np.intp)
         self._entry_start = np.asarray(entry_start, dtype=np.intp)
-        # IDF mass of each question text: the denominator side of its Dice overlap
+        self._entry_end = np.append(self._entry_start[1:], len(texts)).astype(np.intp)
+        # IDF mass of each question text: the other side of its Dice overlap
         self._text_mass = np.asarray(
             [sum(self._idf[g] for g in grams) for grams in text_grams], dtype=np.float64
         )
@@ -174,7 +189,6 @@ class Matcher:
 
         groups = len(self._facets.groups)
         self._signatures = np.asarray(signatures, dtype=np.int64).reshape(len(entries), groups)
-
         audiences = np.array([e.audience for e in entries], dtype=object)
         self._masks: dict[str, np.ndarray] = {
             viewer: np.isin(audiences, sorted(allowed_audiences(viewer))) for viewer in VIEWERS
@@ -184,6 +198,15 @@ class Matcher:
 
     def _normalize(self, text: str) -> str:
         return normalize(text, self._synonyms)
+
+    def normalize(self, question: str) -> str:
+        """The question as the matcher sees it (normalised, with word-group spaces)."""
+        return self._normalize(question)
+
+    def query_weights(self, normalized: str) -> dict[str, float]:
+        """IDF weight of each distinct n-gram of a normalised query (unseen ones: the maximum)."""
+        idf, unseen = self._idf, self._unseen_idf
+        return {g: idf.get(g, unseen) for g in self._segmenter.ngrams(normalized)}
 
     def _overlap(
         self, postings: dict[str, np.ndarray], weights: dict[str, float], size: int
@@ -214,45 +237,63 @@ class Matcher:
             return None
         return np.power(self.config.facet_penalty, conflicts)
 
+    def features(self, normalized: str, weights: dict[str, float]) -> dict[str, np.ndarray]:
+        """Score components of every entry (vectors over the knowledge base), without fuzz.
+
+        ``coverage``: share of the query's IDF mass found in the entry's questions
+        and tags; ``answer``: share found in its answer; ``recall`` and ``dice``:
+        overlap with its closest single question or alternate; ``facet``: the
+        facet factor (1, or ``facet_penalty`` per conflict).
+        """
+        n = len(self._entries)
+        total = sum(weights.values()) or 1.0
+        shared = self._overlap(self._t_post, weights, len(self._texts))
+        starts = self._entry_start
+        recall = np.maximum.reduceat(shared, starts) / total if n else np.zeros(0)
+        dice_text = 2.0 * shared / (total + self._text_mass)
+        factor = self._facet_factor(normalized)
+        return {
+            "coverage": self._overlap(self._q_post, weights, n) / total,
+            "answer": self._overlap(self._a_post, weights, n) / total,
+            "recall": recall,
+            "dice": np.maximum.reduceat(dice_text, starts) if n else np.zeros(0),
+            "facet": np.ones(n) if factor is None else factor,
+        }
+
+    def fuzzy(self, query: str, candidates: np.ndarray) -> np.ndarray:
+        """Best rapidfuzz ratio (0–1) of ``query`` with each candidate's questions."""
+        flat: list[str] = []
+        owner: list[int] = []
+        for pos, index in enumerate(candidates.tolist()):
+            start, end = int(self._entry_start[index]), int(self._entry_end[index])
+            flat.extend(self._texts[start:end])
+            owner.extend([pos] * (end - start))
+        best = np.zeros(len(candidates), dtype=np.float64)
+        if flat:
+            ratios = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0]
+            np.maximum.at(best, np.asarray(owner, dtype=np.intp), ratios / 100.0)
+        return best
+
     def _score(
         self, query: str, normalized: str, weights: dict[str, float], mask: np.ndarray
     ) -> list[Match]:
         """Scores of the best visible candidates, best first (empty if nothing overlaps)."""
-        n = len(self._entries)
-        total = sum(weights.values())
-        w_dice, w_cov, w_fuzz, w_ans = self._w
-
-        coverage = self._overlap(self._q_post, weights, n) / total
-        in_answer = self._overlap(self._a_post, weights, n) / total
-        shared = self._overlap(self._t_post, weights, len(self._texts))
-        dice_text = 2.0 * shared / (total + self._text_mass)
-        dice = np.maximum.reduceat(dice_text, self._entry_start) if n else dice_text
-
-        partial = w_dice * dice + w_cov * coverage + w_ans * in_answer
+        w = self._weights
+        f = self.features(normalized, weights)
+        partial = (
+            w.coverage * f["coverage"]
+            + w.answer * f["answer"]
+            + w.recall * f["recall"]
+            + w.dice * f["dice"]
+        ) * f["facet"]
         partial[~mask] = 0.0
-        factor = self._facet_factor(normalized)
-        if factor is not None:
-            partial *= factor
         hit = np.flatnonzero(partial)
         if len(hit) == 0:
             return []
         k = self.config.max_candidates
         if len(hit) > k:
             hit = hit[np.argpartition(partial[hit], -k)[-k:]]
-
-        # rapidfuzz over the questions and alternates of the candidates only
-        starts = self._entry_start
-        ends = np.append(starts[1:], len(self._texts))
-        flat: list[str] = []
-        owner: list[int] = []
-        for pos, index in enumerate(hit.tolist()):
-            flat.extend(self._texts[starts[index] : ends[index]])
-            owner.extend([pos] * int(ends[index] - starts[index]))
-        fuzzy = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0]
-        best_fuzzy = np.zeros(len(hit), dtype=np.float64)
-        np.maximum.at(best_fuzzy, np.asarray(owner, dtype=np.intp), fuzzy / 100.0)
-
-        final = partial[hit] + w_fuzz * best_fuzzy * (1.0 if factor is None else factor[hit])
+        final = partial[hit] + w.fuzzy * self.fuzzy(query, hit) * f["facet"][hit]
         order = np.argsort(-final, kind="stable")
         return [
             Match(self._entries[int(hit[i])], round(float(final[i]), 4)) for i in order.tolist()
@@ -275,7 +316,7 @@ class Matcher:
         query = compact(normalized)
         if sum(c.isalnum() for c in query) < cfg.min_query_chars or limit < 1:
             return _NO_MATCH
-        weights = {g: self._idf.get(g, self._unseen_idf) for g in ngrams(normalized)}
+        weights = self.query_weights(normalized)
         scored = self._score(query, normalized, weights, mask)
         if not scored:
             return _NO_MATCH

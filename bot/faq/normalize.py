@@ -209,6 +209,10 @@ class SynonymTable:
             raise ValueError(f"{path}: expected a mapping at the top level")
         return cls.from_mapping(data)
 
+    def canonical_terms(self) -> frozenset[str]:
+        """Every non-empty form the rules rewrite to (including protected words)."""
+        return frozenset(v for v in self.rules.values() if v)
+
     def _rewrite_once(self, text: str) -> str:
         rules = self.rules
         starts = self._lengths

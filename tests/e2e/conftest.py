@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -61,14 +62,25 @@ class World:
         return user
 
 
+@asynccontextmanager
+async def start_world(db_url: str, botapi: FakeBotAPI, clock: FixedClock, *,
+                      rosters: bool = True, **settings: object) -> AsyncIterator[World]:
+    """The real Application polling ``botapi``, on ``db_url`` (sample rosters loaded)."""
+    services = Services.create(bot_settings(db_url, botapi, **settings), clock)
+    if rosters:
+        load_sample_rosters(services)
+    app = build_application(services)
+    try:
+        async with running(app, poll_timeout=1):
+            yield World(botapi, services, clock, app)
+    finally:
+        services.close()
+
+
 @pytest.fixture
 async def world(db_url: str, botapi: FakeBotAPI, clock: FixedClock) -> AsyncIterator[World]:
-    services = Services.create(bot_settings(db_url, botapi), clock)
-    load_sample_rosters(services)
-    app = build_application(services)
-    async with running(app, poll_timeout=1):
-        yield World(botapi, services, clock, app)
-    services.close()
+    async with start_world(db_url, botapi, clock) as w:
+        yield w
 
 
 def buttons(msg: SentMessage) -> list[str]:

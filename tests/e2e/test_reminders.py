@@ -1,0 +1,185 @@
+"""Reminders end to end: who gets one at each lead, never twice, catch-up, overdue, snooze,
+and a throttled burst with injected 429s."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.jobs.reminders import reminder_pass
+from bot.jobs.throttle import Throttle
+from bot.store.models import SentNotice
+from scheduler.policy import default_policy_path
+from tests.conftest import TZ
+from tests.e2e.conftest import World, start_world
+from tests.e2e.test_visits import walk_to_review
+
+pytestmark = pytest.mark.e2e
+
+
+def at(day: str, hour: int = 9) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
+
+
+async def daily(world: World, day: str) -> None:
+    world.clock.set(at(day))
+    await world.run_job("daily-reminders")
+
+
+def sent(world: World) -> int:
+    with world.services.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(SentNotice).where(
+            SentNotice.status == "sent")) or 0
+
+
+async def test_leads_reach_exactly_the_unmet_and_never_twice(world: World):
+    zhao = await world.onboard("赵磊")  # envoy, 景宁; quarterly: Q1 due 2026-03-31
+    sun = await world.onboard("孙悦")   # envoy, 嵊泗
+    wang = await world.onboard("王敏")  # commissioner: yearly, nothing due in March
+    await daily(world, "2026-03-02")    # 29 days left: the 30-day lead
+    first = await zhao.expect_message(contains="还剩 29 天")
+    assert "景宁畲族自治县" in first.text and "2026年第1季度" in first.text
+    await sun.expect_message(contains="嵊泗县")
+    await wang.expect_no_message()
+    await daily(world, "2026-03-02")    # a second pass the same day
+    await zhao.expect_no_message()
+    # 赵磊 visits on site; at the 14-day lead only 孙悦 is reminded
+    card = await walk_to_review(zhao, entity=None, task="共商发展思路")
+    await zhao.press(card, "✅ 提交")
+    done = await zhao.expect_message(contains="已提交")
+    assert "2026年第1季度的走访要求已完成" in done.text
+    await daily(world, "2026-03-17")
+    await sun.expect_message(contains="还剩 14 天")
+    await zhao.expect_no_message()
+    assert sent(world) == 3
+
+
+async def test_a_restart_and_two_concurrent_passes_send_nothing_twice(db_url, botapi, clock):
+    async with start_world(db_url, botapi, clock) as world:
+        zhao = await world.onboard("赵磊")
+        await daily(world, "2026-03-02")
+        await zhao.expect_message(contains="还剩 29 天")
+    async with start_world(db_url, botapi, clock, rosters=False) as world:
+        await daily(world, "2026-03-02")
+        await zhao.expect_no_message()
+        world.clock.set(at("2026-03-17"))
+        bot = world.app.bot
+        await asyncio.gather(*(reminder_pass(bot, world.services, world.clock.now())
+                               for _ in range(3)))
+        await zhao.expect_message(contains="还剩 14 天")
+        await zhao.expect_no_message()
+
+
+async def test_catch_up_after_downtime_sends_only_the_latest_lead(world: World):
+    zhao = await world.onboard("赵磊")
+    await daily(world, "2026-03-25")  # down since before the 30- and 14-day leads
+    await zhao.expect_message(contains="还剩 6 天")
+    await zhao.expect_no_message()
+    with world.services.uow() as uow:
+        keys = list(uow.session.scalars(select(SentNotice.key)))
+    assert len(keys) == 1 and keys[0].endswith(":7")
+
+
+async def test_a_start_after_send_time_catches_up_at_once(db_url, botapi, clock):
+    clock.set(at("2026-03-02", hour=15))  # started after 09:00: today's pass is due now
+    async with start_world(db_url, botapi, clock, rosters=True) as world:
+        zhao = await world.onboard("赵磊")
+        assert world.app.job_queue.get_jobs_by_name("catch-up-reminders")
+        await world.run_job("catch-up-reminders")
+        await zhao.expect_message(contains="还剩 29 天")
+
+
+async def test_overdue_notice_once_the_day_after_the_deadline(world: World):
+    zhao = await world.onboard("赵磊")
+    await daily(world, "2026-04-01")
+    notice = await zhao.expect_message(contains="已于 2026-03-31 截止")
+    assert "逾期" in notice.text and "3天后再提醒" not in str(notice.reply_markup)
+    await daily(world, "2026-04-02")
+    await zhao.expect_no_message()
+
+
+async def test_non_working_days_wait_for_the_next_working_day(world: World):
+    zhao = await world.onboard("赵磊")
+    await daily(world, "2026-03-29")  # a Sunday: nothing
+    await zhao.expect_no_message()
+    await daily(world, "2026-03-30")
+    await zhao.expect_message(contains="还剩 1 天")
+
+
+async def test_one_tap_visit_from_a_reminder(world: World):
+    zhao = await world.onboard("赵磊")
+    await daily(world, "2026-03-02")
+    reminder = await zhao.expect_message()
+    await zhao.press(reminder, "📝 记录走访")
+    await zhao.expect_message(contains="走访日期")
+
+
+async def test_unbound_staff_get_nothing_and_are_reported(world: World):
+    world.clock.set(at("2026-03-02"))
+    report = await reminder_pass(world.app.bot, world.services, world.clock.now())
+    assert report.sent == [] and {r["person"] for r in report.unbound} == {"赵磊", "孙悦"}
+    assert sent(world) == 0
+
+
+@pytest.fixture
+def daily_lead_policy(tmp_path: Path) -> Path:
+    """Another cadence is another file: envoys reminded every day of the last week."""
+    text = default_policy_path().read_text(encoding="utf-8").replace(
+        "reminder_lead_days: [30, 14, 7, 2]", "reminder_lead_days: [30, 14, 7, 6, 5, 4, 3, 2, 1]")
+    path = tmp_path / "daily.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def test_snooze_holds_reminders_for_three_days(db_url, botapi, clock, daily_lead_policy):
+    async with start_world(db_url, botapi, clock, policy_file=daily_lead_policy) as world:
+        zhao = await world.onboard("赵磊")
+        await daily(world, "2026-03-24")  # 7 days left
+        reminder = await zhao.expect_message(contains="还剩 7 天")
+        await zhao.press(reminder, "⏰ 3天后再提醒")
+        await zhao.expect_message(contains="2026-03-27 再提醒")
+        for day in ("2026-03-25", "2026-03-26"):
+            await daily(world, day)
+            await zhao.expect_no_message()
+        await daily(world, "2026-03-27")
+        await zhao.expect_message(contains="还剩 4 天")
+
+
+async def test_a_burst_of_500_reminders_under_rate_limits_and_429s(db_url, botapi, clock):
+    """500 envoys each owe a Q1 visit; Telegram limits and answers 429 several times."""
+    from bot.services.container import Services
+    from bot.store.models import Assignment, Cycle, Person, PersonRole, Region
+    from tests.e2e.conftest import bot_settings
+
+    services = Services.create(bot_settings(db_url, botapi), clock)
+    users = [botapi.user(first_name=f"特派员{i}", started=True) for i in range(500)]
+    now = clock.now()
+    with services.uow() as uow:
+        cycle = Cycle(start_date=date(2026, 1, 1), end_date=date(2027, 12, 31), created_at=now)
+        uow.session.add(cycle)
+        for i, user in enumerate(users):
+            person = Person(name=f"特派员{i}", unit="u", ip_degree=True, telegram_id=user.id,
+                            created_at=now, updated_at=now, roles=[PersonRole(role="envoy")])
+            region = Region(county=f"县{i}", created_at=now)
+            uow.session.add_all([person, region])
+            uow.session.flush()
+            uow.session.add(Assignment(cycle_id=cycle.id, person_id=person.id, role="envoy",
+                                       region_id=region.id, start_date=cycle.start_date,
+                                       created_at=now))
+        uow.commit()
+    botapi.rate_limit(global_per_sec=30, per_chat_per_sec=1)
+    botapi.inject_error("sendMessage", status=429, retry_after=1, times=3)
+    clock.set(at("2026-03-02"))
+    from telegram import Bot
+
+    async with Bot(bot_settings(db_url, botapi).require_token(), base_url=botapi.base_url) as bot:
+        report = await reminder_pass(bot, services, clock.now(), throttle=Throttle(per_second=25))
+    assert len(report.sent) == 500 and report.failed == []
+    assert [len(u.messages) for u in users] == [1] * 500
+    statuses = [c.status for c in botapi.calls("sendMessage")]
+    assert statuses.count(429) >= 3 and statuses.count(200) == 500
+    services.close()
