@@ -1,18 +1,22 @@
-"""Facets: groups of mutually exclusive terms (roles, regions) that must agree.
+"""Facets: groups of mutually exclusive values (roles, regions) that must agree.
 
 Many entries come in parallel pairs that differ only in one word: the same
 question about the service commissioner (服务专员) and about the envoy
 (特派员), or the same talent-policy question for Shanghai and for Jiyuan.
 That word is frequent, so IDF gives it little weight, yet it decides the
-answer.  A facet names such a group; when the question mentions some values of
-a group and an entry mentions only *other* values of it, the entry is
-penalised.  An entry (or a question) that mentions none of a group's values is
-neutral.
+answer.  A facet names such a group; when the question names some values of a
+group and an entry names only *other* values of it, the entry is penalised.
+An entry (or a question) that names none of a group's values is neutral.
 
-The groups are data, in ``facets:`` of ``synonyms.yaml``: a list of lists of
-terms, each written in its canonical (already synonym-rewritten) form.  An
-entry's text for facets is its questions, alternates, tags and its source's
-region.
+The groups are data, in ``facets:`` of ``synonyms.yaml``::
+
+    facets:
+      region:
+        浙江: [浙江, 杭州, 宁波]      # value: terms that name it
+        上海: [上海, 浦东]
+
+Terms are written in their canonical (synonym-rewritten) form.  An entry's text
+for facets is its questions, alternates, tags and its source's region.
 """
 
 from __future__ import annotations
@@ -28,25 +32,44 @@ from bot.faq.normalize import SYNONYMS_FILE, clean, compact
 
 
 @dataclass(frozen=True, slots=True)
-class Facets:
-    """Groups of mutually exclusive normalised terms."""
+class Facet:
+    """One group: its values, each with the terms that name it."""
 
-    groups: tuple[tuple[str, ...], ...] = ()
+    name: str
+    values: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def mask(self, text: str) -> int:
+        """Bit ``i`` is set when ``text`` names value ``i``."""
+        return sum(
+            1 << i for i, (_, terms) in enumerate(self.values) if any(t in text for t in terms)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """All facet groups."""
+
+    groups: tuple[Facet, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Facets:
-        """Read ``facets: [[term, ...], ...]`` (terms are cleaned)."""
-        raw = data.get("facets") or []
-        if not isinstance(raw, list):
-            raise ValueError("'facets' must be a list of lists of terms")
-        groups: list[tuple[str, ...]] = []
-        for group in raw:
-            if not isinstance(group, list) or len(group) < 2:
-                raise ValueError("every facet must be a list of at least two terms")
-            terms = tuple(compact(clean(str(t))) for t in group)
-            if not all(terms) or len(set(terms)) != len(terms):
-                raise ValueError(f"facet {group!r} has empty or repeated terms")
-            groups.append(terms)
+        """Read ``facets: {group: {value: [term, ...]}}`` (terms are cleaned)."""
+        raw = data.get("facets") or {}
+        if not isinstance(raw, Mapping):
+            raise ValueError("'facets' must map group names to {value: [terms]}")
+        groups: list[Facet] = []
+        for name, values in raw.items():
+            if not isinstance(values, Mapping) or len(values) < 2:
+                raise ValueError(f"facet {name!r} must map at least two values to terms")
+            parsed: list[tuple[str, tuple[str, ...]]] = []
+            for value, terms in values.items():
+                if not isinstance(terms, list) or not terms:
+                    raise ValueError(f"facet {name!r}: value {value!r} needs a list of terms")
+                cleaned = tuple(compact(clean(str(t))) for t in terms)
+                if not all(cleaned):
+                    raise ValueError(f"facet {name!r}: value {value!r} has an empty term")
+                parsed.append((str(value), cleaned))
+            groups.append(Facet(str(name), tuple(parsed)))
         return cls(tuple(groups))
 
     @classmethod
@@ -54,18 +77,22 @@ class Facets:
         """Load the ``facets`` of a YAML file (the shipped ``synonyms.yaml`` by default)."""
         with path.open(encoding="utf-8") as fh:
             data = yaml.safe_load(fh) or {}
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path}: expected a mapping")
         return cls.from_mapping(data)
 
+    def terms(self) -> frozenset[str]:
+        """Every term of every value."""
+        return frozenset(t for g in self.groups for _, terms in g.values for t in terms)
+
     def signature(self, texts: Iterable[str]) -> tuple[int, ...]:
-        """Per group, a bit mask of the terms found in the normalised ``texts``."""
+        """Per group, a bit mask of the values named in the normalised ``texts``."""
         joined = "\n".join(compact(t) for t in texts)
-        return tuple(
-            sum(1 << i for i, term in enumerate(group) if term in joined) for group in self.groups
-        )
+        return tuple(group.mask(joined) for group in self.groups)
 
     @staticmethod
     def conflicts(query: Sequence[int], entry: Sequence[int]) -> int:
-        """How many groups the query and the entry both mention, with no term in common."""
+        """How many groups the query and the entry both name, with no value in common."""
         return sum(1 for q, e in zip(query, entry, strict=True) if q and e and not q & e)
 
 

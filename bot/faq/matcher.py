@@ -125,7 +125,7 @@ class Matcher:
         # 2. the lexicon: tags, short word groups written with spaces, canonical terms
         table = default_synonyms() if synonyms is None else synonyms
         lexicon: set[str] = set(table.canonical_terms())
-        lexicon.update(t for group in self._facets.groups for t in group)
+        lexicon.update(self._facets.terms())
         for entry_tags, entry_questions in zip(tags, questions, strict=True):
             lexicon.update(seg for t in entry_tags for seg in t.split(" "))
             lexicon.update(

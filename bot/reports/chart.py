@@ -70,6 +70,8 @@ def _no_data(ax: Axes, lang: str, font: FontProperties) -> None:
     )
     ax.set_xticks([])
     ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def _color(c: CityCoverage) -> str:
@@ -92,7 +94,7 @@ def _coverage_panel(ax: Axes, digest: Digest, lang: str, font: FontProperties) -
     pos = list(range(len(names)))
     ax.barh(pos, shares, color=[_color(c) for c in digest.coverage], height=0.6)
     ax.set_yticks(pos, labels=names)
-    ax.invert_yaxis()
+    ax.set_ylim(max(len(names), 5) - 0.5, -0.5)  # top down; few cities keep slim bars
     ax.set_xlim(0, 125)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0))
