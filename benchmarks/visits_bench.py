@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -20,19 +19,19 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters  # noqa: E402
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import build_application  # noqa: E402
-from bot.clock import FixedClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.runner import running  # noqa: E402
-from bot.services import invites  # noqa: E402
-from bot.services.container import Services  # noqa: E402
-from bot.store import migrate  # noqa: E402
-from bot.store.models import Assignment, Cycle, Entity, Person, PersonRole  # noqa: E402
-from tests.fakebotapi import FakeBotAPI, FakeUser  # noqa: E402
-from tests.fakebotapi.ptb import application_builder  # noqa: E402
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.runner import running
+from bot.services import invites
+from bot.services.container import Services
+from bot.store import migrate
+from bot.store.models import Assignment, Cycle, Entity, Person, PersonRole
+from tests.fakebotapi import FakeBotAPI, FakeUser
+from tests.fakebotapi.ptb import application_builder
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOKEN = "123456:BENCH-TOKEN"
