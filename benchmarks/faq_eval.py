@@ -15,7 +15,6 @@ The evaluation set is ``{in_scope: [{q, expect: entry_id}], out_of_scope: [{q}]}
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -105,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     def pct(k: int, n: int) -> str:
         return f"{100 * k / n:5.1f} % ({k}/{n})" if n else "  n/a"
 
-    print(f"knowledge: {len(kb)} entries in {len(kb.sources)} sources; matcher built in "
-          f"{build_ms:.0f} ms; viewer {args.viewer}")
+    print(
+        f"knowledge: {len(kb)} entries in {len(kb.sources)} sources; matcher built in "
+        f"{build_ms:.0f} ms; viewer {args.viewer}"
+    )
     print(f"in-scope questions:         {n_in}")
     print(f"top-1 accuracy (answered):  {pct(top1, n_in)}")
     print(f"top-3 accuracy:             {pct(top3, n_in)}")
@@ -114,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"out-of-scope questions:     {n_out}")
     print(f"oos strict rejection (none):{pct(strict, n_out)}")
     print(f"oos no-answer rate:         {pct(no_answer, n_out)}")
-    print(f"latency per question:       p50 {percentile(latencies, 50):.3f} ms, "
-          f"p99 {percentile(latencies, 99):.3f} ms, max {max(latencies, default=0):.3f} ms")
+    print(
+        f"latency per question:       p50 {percentile(latencies, 50):.3f} ms, "
+        f"p99 {percentile(latencies, 99):.3f} ms, max {max(latencies, default=0):.3f} ms"
+    )
     if args.verbose:
         print(f"\nin-scope failures ({len(failures)}):")
         print("\n".join(failures) or "  none")

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot import menus
 from bot.context import BotContext, BotData
-from bot.handlers import basics, history, onboarding, status, visit
+from bot.handlers import basics, digest, history, onboarding, status, visit
 from bot.handlers.errors import on_error
 from bot.jobs import daily
 from bot.services.container import Services
@@ -60,6 +60,10 @@ def register_jobs(app: Application) -> None:
     jobs.run_daily(daily.daily_reminders, time=send_at, name="daily-reminders")
     # Down at send time? The first start after it sends that day's due reminders (only the
     # latest lead of each obligation; keys already sent are skipped).
+    digest_at = policy.digest.time.replace(tzinfo=policy.tz)
+    ptb_weekday = (policy.digest.weekday_index + 1) % 7  # PTB counts from Sunday = 0
+    jobs.run_daily(daily.weekly_digest, time=digest_at, days=(ptb_weekday,),
+                   name="weekly-digest")
     if daily.missed_today(services.clock.now().astimezone(policy.tz), policy.send_time):
         jobs.run_once(daily.daily_reminders, when=1, name="catch-up-reminders")
 
@@ -98,18 +102,21 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("status", status.status_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(status.status_press, pattern=r"^st:"))
 
-    # 6. Reply-keyboard buttons do what their commands do.
+    # 6. Supervisors: the digest on demand.
+    app.add_handler(CommandHandler("digest", digest.digest_command, filters=PRIVATE))
+
+    # 7. Reply-keyboard buttons do what their commands do.
     buttons = {text: name for text, name in menus.button_commands().items()
                if name in _BUTTON_ACTIONS}
     app.add_handler(MessageHandler(PRIVATE & filters.Text(list(buttons)), _button(buttons)))
 
-    # 7. Fallbacks, last: unknown commands, non-text content, plain text.
+    # 8. Fallbacks, last: unknown commands, non-text content, plain text.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, basics.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, basics.plain_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    basics.unsupported_content))
 
-    # 8. Errors: log, tell the administrator, apologise.
+    # 9. Errors: log, tell the administrator, apologise.
     app.add_error_handler(on_error)
 
 
@@ -118,6 +125,7 @@ _BUTTON_ACTIONS = {
     "visit": visit.visit_command,
     "history": history.history_command,
     "status": status.status_command,
+    "digest": digest.digest_command,
 }
 
 

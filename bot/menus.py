@@ -35,7 +35,8 @@ MENUS: dict[str, Menu] = {
 }
 
 # Commands whose features have landed; the rest stay out of menus until they do.
-AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history", "status"}
+AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history", "status",
+                       "digest"}
 
 
 def menu(role: str) -> Menu:

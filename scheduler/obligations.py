@@ -181,9 +181,15 @@ def _group_visits(
     today = at.astimezone(tz).toordinal()
     grouped: dict[object, list[Row]] = {}
     get = grouped.get
+    ordinals: dict[int, tuple[datetime, int]] = {}  # callers often share instant objects
     for v in visits:
         t = v.at
-        o = t.astimezone(tz).toordinal()
+        known = ordinals.get(id(t))
+        if known is not None and known[0] is t:
+            o = known[1]
+        else:
+            o = t.astimezone(tz).toordinal()
+            ordinals[id(t)] = (t, o)
         # Only visits on today's local date need the (slower) exact instant comparison.
         if o > today or (o == today and t > at):
             continue

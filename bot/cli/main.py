@@ -19,9 +19,11 @@ app = typer.Typer(help="IP Field Assistant (知识产权服务助手) — admini
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cycle_app = typer.Typer(help="Service cycles (服务周期).", no_args_is_help=True)
 reminders_app = typer.Typer(help="Visit reminders.", no_args_is_help=True)
+digest_app = typer.Typer(help="Supervisor digests.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(digest_app, name="digest")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -215,6 +217,34 @@ def reminders_run(ctx: typer.Context, at: AtOpt = None,
         for r in rows:
             typer.echo(f"  {r['person']} · {r['target']} · {r['deadline']} · {r['key']}")
     if report.failed:
+        raise typer.Exit(1)
+
+
+@digest_app.command("send")
+def digest_send(ctx: typer.Context, at: AtOpt = None,
+                to: Annotated[str | None, typer.Option(
+                    "--to", help="Only this supervisor (name or phone).")] = None,
+                as_json: JsonOpt = False) -> None:
+    """Send digests as of that instant to every bound supervisor (or to one)."""
+    import asyncio
+
+    from bot.jobs.digest import digest_pass
+
+    st = state(ctx)
+    svc = st.services(migrated=True, at=_parse_at(st, at))
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with st.bot() as bot:
+            return await digest_pass(bot, svc, svc.clock.now(), to)
+
+    report = asyncio.run(go())
+    if as_json:
+        emit(report.__dict__)
+    else:
+        typer.echo(raw("cli.digest_sent", st.lang, names="、".join(report.sent) or "-"))
+        if report.unbound:
+            typer.echo(raw("cli.digest_unbound", st.lang, names="、".join(report.unbound)))
+    if report.failed or (to and not report.sent):
         raise typer.Exit(1)
 
 

@@ -23,41 +23,52 @@ class Weights:
 
 @dataclass(frozen=True, slots=True)
 class MatcherConfig:
-    """Thresholds and weights; the defaults are calibrated on ``knowledge/``.
+    """Thresholds and weights of :class:`bot.faq.matcher.Matcher`.
 
-    Scores are in [0, 1].  The best match is *answered* when it scores at
-    least ``answer_threshold`` and leads the runner-up by ``margin`` (or is an
-    exact match of a question or alternate); otherwise matches scoring at least
-    ``suggest_threshold`` (and within ``suggest_window`` of the best) are
-    *suggested*; otherwise there is *none*.
+    The defaults were calibrated on ``knowledge/`` with the evaluation set
+    ``benchmarks/data/faq_eval.yaml`` (see ``benchmarks/faq_eval.py``); any of
+    them can be overridden from data with :meth:`from_mapping` / :meth:`from_file`.
+
+    Scores are in [0, 1].  The best match is *answered* when it is an exact
+    match of a question or alternate, or scores at least ``answer_threshold``
+    and leads the runner-up by ``margin``, or scores at least
+    ``confident_threshold`` and leads by ``confident_margin``.  Otherwise the
+    matches scoring at least ``suggest_threshold`` (and within
+    ``suggest_window`` of the best) are *suggested*; otherwise there is *none*.
     """
 
-    answer_threshold: float = 0.60
-    suggest_threshold: float = 0.40
-    margin: float = 0.06
-    suggest_window: float = 0.25
+    answer_threshold: float = 0.28
+    """Lowest score answered when it leads the runner-up by ``margin``."""
+    margin: float = 0.08
+    confident_threshold: float = 0.37
+    """Lowest score answered with a lead of only ``confident_margin``."""
+    confident_margin: float = 0.01
+    suggest_threshold: float = 0.28
+    """Lowest score offered as a suggestion."""
+    suggest_window: float = 0.15
+    """Suggestions must score within this of the best one."""
 
     # weights of the score components (they are normalised to sum to 1)
-    weight_coverage: float = 1.0
+    weight_coverage: float = 0.5
     """Share of the query's IDF mass found anywhere in the entry's questions and tags."""
-    weight_answer: float = 0.5
+    weight_answer: float = 1.0
     """Share of the query's IDF mass found in the answer text."""
     weight_recall: float = 1.0
     """Share of the query's IDF mass found in the closest single question/alternate."""
-    weight_dice: float = 0.5
+    weight_dice: float = 1.0
     """IDF-weighted Dice overlap with the closest question/alternate."""
-    weight_fuzzy: float = 2.0
+    weight_fuzzy: float = 3.0
     """rapidfuzz ratio with the closest question/alternate."""
 
+    explained_floor: float = 0.5
+    """Score factor of an entry that accounts for none of the query (1: all of it)."""
     facet_penalty: float = 0.75
     """Score factor for each facet (role, region) the entry contradicts (see facets.py)."""
 
     # retrieval
     max_candidates: int = 50
     """Entries pre-selected by the inverted index and then fully scored."""
-    answer_field_weight: float = 0.3
-    """Weight of answer-text n-grams in pre-selection."""
-    unseen_idf_factor: float = 1.0
+    unseen_idf_factor: float = 0.8
     """IDF of an n-gram found nowhere in the knowledge base, relative to the rarest one."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""

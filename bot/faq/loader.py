@@ -42,7 +42,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.faq.duplicates import NEAR_DUPLICATE_RATIO, QuestionText, find_duplicates
 from bot.faq.model import AUDIENCES, Audience, Entry, KnowledgeBase, Source
-from bot.faq.normalize import SynonymTable, normalize
+from bot.faq.normalize import SynonymTable, compact, normalize
 from bot.faq.problems import KnowledgeError, Problem
 
 __all__ = [
@@ -131,18 +131,17 @@ def _string(
     name: str,
     what: str,
     *,
-    required: bool,
     nullable: bool = False,
 ) -> str | None:
-    """A non-empty string field, or ``None`` (with a problem if it had to be there)."""
+    """A non-empty string field, or ``None`` (absent, null when ``nullable``, or a problem)."""
     pair = fields.get(name)
     if pair is None:
         return None
     _, node = pair
     try:
         value = _construct(node)
-    except ConstructorError as exc:
-        report.problem(node, f"{what}: field '{name}' cannot be read: {exc.problem}")
+    except (ConstructorError, ValueError) as exc:
+        report.problem(node, f"{what}: field '{name}' cannot be read: {exc}")
         return None
     if value is None:
         if not nullable:
@@ -153,8 +152,7 @@ def _string(
         return None
     text = str(value).strip()
     if not text:
-        if not nullable or required:
-            report.problem(node, f"{what}: field '{name}' is empty")
+        report.problem(node, f"{what}: field '{name}' is empty")
         return None
     return text
 
@@ -167,7 +165,7 @@ def _string_list(
     if pair is None:
         return None
     _, node = pair
-    if isinstance(node, ScalarNode) and _construct(node) is None:
+    if isinstance(node, ScalarNode) and node.tag.endswith(":null"):
         return []
     if not isinstance(node, SequenceNode):
         report.problem(node, f"{what}: field '{name}' must be a list")
@@ -200,13 +198,13 @@ def _check_source(report: _FileReport, node: Node | None, top: MappingNode) -> N
     for name in _SOURCE_REQUIRED:
         if name not in fields:
             report.problem(node, f"{what}: missing field '{name}'")
-    source_id = _string(report, fields, "id", what, required=True)
+    source_id = _string(report, fields, "id", what)
     if source_id is not None and not ID_PATTERN.fullmatch(source_id):
         report.problem(fields["id"][1], f"{what}: id '{source_id}' must match [a-z0-9-]")
-    title = _string(report, fields, "title", what, required=True)
-    issuer = _string(report, fields, "issuer", what, required=True)
-    number = _string(report, fields, "number", what, required=False, nullable=True)
-    region = _string(report, fields, "region", what, required=False, nullable=True)
+    title = _string(report, fields, "title", what)
+    issuer = _string(report, fields, "issuer", what)
+    number = _string(report, fields, "number", what, nullable=True)
+    region = _string(report, fields, "region", what, nullable=True)
     date: dt.date | None = None
     if "date" in fields:
         date_node = fields["date"][1]
@@ -256,23 +254,23 @@ def _check_entry(report: _FileReport, node: Node, index: int) -> None:
         if name not in fields:
             report.problem(node, f"{label}: missing field '{name}'")
 
-    entry_id = _string(report, fields, "id", label, required=True)
+    entry_id = _string(report, fields, "id", label)
     if entry_id is not None and not ID_PATTERN.fullmatch(entry_id):
         report.problem(fields["id"][1], f"{label}: id must match [a-z0-9-] (got '{entry_id}')")
-    question = _string(report, fields, "question", label, required=True)
-    answer = _string(report, fields, "answer", label, required=True)
+    question = _string(report, fields, "question", label)
+    answer = _string(report, fields, "answer", label)
     if answer is not None and len(answer) > MAX_ANSWER_CHARS:
         report.problem(
             fields["answer"][1],
             f"{label}: answer is {len(answer)} characters, over {MAX_ANSWER_CHARS} "
             "(too long to read on a phone)",
         )
-    section = _string(report, fields, "section", label, required=False, nullable=True)
-    question_en = _string(report, fields, "question_en", label, required=False, nullable=True)
-    answer_en = _string(report, fields, "answer_en", label, required=False, nullable=True)
-    source_ref = _string(report, fields, "source", label, required=False)
+    section = _string(report, fields, "section", label, nullable=True)
+    question_en = _string(report, fields, "question_en", label, nullable=True)
+    answer_en = _string(report, fields, "answer_en", label, nullable=True)
+    source_ref = _string(report, fields, "source", label)
 
-    audience = _string(report, fields, "audience", label, required=True)
+    audience = _string(report, fields, "audience", label)
     if audience is not None and audience not in AUDIENCES:
         report.problem(
             fields["audience"][1],
@@ -282,15 +280,15 @@ def _check_entry(report: _FileReport, node: Node, index: int) -> None:
     alternates = _string_list(report, fields, "alternates", label)
     if alternates is not None and len(alternates) < MIN_ALTERNATES:
         report.problem(
-            fields["alternates"][1],
+            fields["alternates"][0],
             f"{label}: needs at least {MIN_ALTERNATES} alternates (has {len(alternates)})",
         )
     tags = _string_list(report, fields, "tags", label) or []
 
     if question is not None and alternates is not None:
-        seen: dict[str, str] = {normalize(question): "the question"}
+        seen: dict[str, str] = {compact(normalize(question)): "the question"}
         for text, alt_node in alternates:
-            key = normalize(text)
+            key = compact(normalize(text))
             if key in seen:
                 report.problem(alt_node, f"{label}: alternate '{text}' repeats {seen[key]}")
             else:
@@ -365,9 +363,7 @@ def _check_file(path: Path, display: str) -> _FileReport:
 
 
 def _knowledge_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def _display(folder: Path, path: Path) -> str:
@@ -379,6 +375,7 @@ def _analyse(
     near_duplicate_ratio: float,
     synonyms: SynonymTable | None,
 ) -> tuple[list[Problem], KnowledgeBase | None]:
+    """Every problem of the folder, and the knowledge base when there is none."""
     folder = Path(folder)
     if not folder.is_dir():
         return [Problem(str(folder), 0, "knowledge folder does not exist")], None
@@ -499,4 +496,3 @@ def load_folder(
     if problems or kb is None:
         raise KnowledgeError(problems)
     return kb
-

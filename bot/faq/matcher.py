@@ -2,29 +2,34 @@
 
 A :class:`Matcher` is built once per knowledge base.  It normalises every
 question, alternate, tag and answer (:mod:`bot.faq.normalize`), cuts them into
-n-grams (CJK character bigrams, ASCII words), and keeps
+word-aware n-grams (:mod:`bot.faq.segment`: CJK bigrams within words, ASCII
+words), and keeps
 
-* an IDF weight per n-gram (rare, topical n-grams count; "如何", "可以" barely do),
-* an inverted index n-gram → entries (question side and answer side), and
-* a table of exact normalised questions.
+* an IDF weight per n-gram (rare, topical n-grams count; "如何", "可以" barely do);
+* inverted indexes n-gram → entries (questions and tags, answer, both) and
+  n-gram → single question texts;
+* the exact normalised questions, and each entry's facets (role, region).
 
 ``match()`` then
 
 1. normalises the query; an empty or very short one (a greeting, an emoji)
    gets "none";
-2. pre-selects the ``max_candidates`` visible entries with the largest IDF
-   overlap, with numpy over the posting lists (cheap even at 10,000 entries);
-3. scores each candidate: IDF-weighted Dice overlap with its closest question
-   or alternate, the share of the query covered by all its questions and tags,
-   a rapidfuzz ratio with its closest question, and (lightly) the share of the
-   query found in its answer;
-4. decides: "answer" when the best is confident and clearly ahead of the
-   runner-up (or matches a question exactly), "suggest" when some are
-   plausible, "none" otherwise.
+2. scores every visible entry from the posting lists with numpy (``bincount``):
+   the share of the query's IDF mass found in its questions and tags
+   (*coverage*), in its answer (*answer*) and anywhere (*explained*);
+3. pre-selects the ``max_candidates`` best and scores only those against their
+   closest single question or alternate: IDF-weighted recall and Dice overlap,
+   and a rapidfuzz ratio (``process.cdist``);
+4. combines the components with the configured weights, scaled down for query
+   words the entry cannot account for and for facet conflicts (a question
+   about 特派员 against an entry about 服务专员, Beijing against Shanghai);
+5. decides: "answer" for an exact question, or a confident best match clearly
+   ahead of the runner-up and without facet conflict; "suggest" when some
+   matches are plausible; "none" otherwise.
 
-N-grams found nowhere in the knowledge base get the highest IDF, so a question
-about the weather or social security, whose content words are foreign to the
-folder, covers little of itself and is rejected.
+N-grams found nowhere in the knowledge base get a high IDF, so a question about
+the weather or social security, whose content words are foreign to the folder,
+is mostly unexplained by any entry and is rejected.
 """
 
 from __future__ import annotations
@@ -40,7 +45,13 @@ from rapidfuzz import fuzz, process
 from bot.faq.config import MatcherConfig
 from bot.faq.facets import Facets, default_facets
 from bot.faq.model import VIEWERS, Entry, KnowledgeBase, allowed_audiences
-from bot.faq.normalize import SynonymTable, compact, default_synonyms, normalize
+from bot.faq.normalize import (
+    SynonymTable,
+    compact,
+    default_synonyms,
+    normalize,
+    to_simplified,
+)
 from bot.faq.segment import Segmenter
 
 Status = Literal["answer", "suggest", "none"]
@@ -77,6 +88,15 @@ class MatchResult:
 
 _NO_MATCH: Final = MatchResult(NONE, ())
 
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A candidate match and whether it contradicts a facet of the question."""
+
+    match: Match
+    conflict: bool
+
+
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
 # as words of the lexicon when at most this long.
 MAX_GROUP_WORD: Final[int] = 4
@@ -106,6 +126,7 @@ class Matcher:
         self._synonyms = synonyms
         self._facets = default_facets() if facets is None else facets
         self._weights = self.config.weights()
+        to_simplified("預熱")  # load OpenCC's tables now, not on the first traditional question
 
         entries = kb.entries
         self._entries: tuple[Entry, ...] = entries
@@ -185,6 +206,7 @@ class Matcher:
         )
         self._q_post = _postings(question_grams)
         self._a_post = _postings(answer_grams)
+        self._u_post = _postings([q | a for q, a in zip(question_grams, answer_grams, strict=True)])
         self._t_post = _postings(text_grams)
 
         groups = len(self._facets.groups)
@@ -212,16 +234,12 @@ class Matcher:
         self, postings: dict[str, np.ndarray], weights: dict[str, float], size: int
     ) -> np.ndarray:
         """IDF mass shared by the query and each document of ``postings``."""
-        index: list[np.ndarray] = []
-        mass: list[np.ndarray] = []
-        for g, w in weights.items():
-            post = postings.get(g)
-            if post is not None:
-                index.append(post)
-                mass.append(np.full(len(post), w))
-        if not index:
+        lists = [(postings[g], w) for g, w in weights.items() if g in postings]
+        if not lists:
             return np.zeros(size, dtype=np.float64)
-        return np.bincount(np.concatenate(index), np.concatenate(mass), minlength=size)
+        index = np.concatenate([p for p, _ in lists])
+        mass = np.repeat([w for _, w in lists], [len(p) for p, _ in lists])
+        return np.bincount(index, mass, minlength=size)
 
     def _facet_factor(self, normalized: str) -> np.ndarray | None:
         """Per entry, ``facet_penalty`` to the power of its facet conflicts with the query."""
@@ -238,66 +256,123 @@ class Matcher:
         return np.power(self.config.facet_penalty, conflicts)
 
     def features(self, normalized: str, weights: dict[str, float]) -> dict[str, np.ndarray]:
-        """Score components of every entry (vectors over the knowledge base), without fuzz.
+        """Entry-level score components (vectors over the knowledge base).
 
-        ``coverage``: share of the query's IDF mass found in the entry's questions
-        and tags; ``answer``: share found in its answer; ``recall`` and ``dice``:
-        overlap with its closest single question or alternate; ``facet``: the
-        facet factor (1, or ``facet_penalty`` per conflict).
+        ``coverage``: share of the query's IDF mass found in the entry's
+        questions and tags; ``answer``: share found in its answer;
+        ``explained``: share found anywhere in the entry; ``facet``: the facet
+        factor (1, or ``facet_penalty`` per conflict).
         """
         n = len(self._entries)
         total = sum(weights.values()) or 1.0
-        shared = self._overlap(self._t_post, weights, len(self._texts))
-        starts = self._entry_start
-        recall = np.maximum.reduceat(shared, starts) / total if n else np.zeros(0)
-        dice_text = 2.0 * shared / (total + self._text_mass)
         factor = self._facet_factor(normalized)
         return {
             "coverage": self._overlap(self._q_post, weights, n) / total,
             "answer": self._overlap(self._a_post, weights, n) / total,
-            "recall": recall,
-            "dice": np.maximum.reduceat(dice_text, starts) if n else np.zeros(0),
+            "explained": self._overlap(self._u_post, weights, n) / total,
             "facet": np.ones(n) if factor is None else factor,
         }
 
-    def fuzzy(self, query: str, candidates: np.ndarray) -> np.ndarray:
-        """Best rapidfuzz ratio (0–1) of ``query`` with each candidate's questions."""
-        flat: list[str] = []
-        owner: list[int] = []
-        for pos, index in enumerate(candidates.tolist()):
-            start, end = int(self._entry_start[index]), int(self._entry_end[index])
-            flat.extend(self._texts[start:end])
-            owner.extend([pos] * (end - start))
-        best = np.zeros(len(candidates), dtype=np.float64)
-        if flat:
-            ratios = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0]
-            np.maximum.at(best, np.asarray(owner, dtype=np.intp), ratios / 100.0)
-        return best
+    def _candidate_texts(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the candidates' texts, and where each candidate's run starts."""
+        starts = self._entry_start[candidates]
+        counts = self._entry_end[candidates] - starts
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+        index = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+        return index.astype(np.intp), offsets
+
+    def closest_question(
+        self, query: str, weights: dict[str, float], candidates: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Per candidate, overlap with its closest question or alternate.
+
+        ``recall``: share of the query's IDF mass in that text; ``dice``:
+        IDF-weighted Dice overlap; ``fuzzy``: rapidfuzz ratio (0–1) of the
+        compacted strings.
+        """
+        total = sum(weights.values()) or 1.0
+        texts, offsets = self._candidate_texts(candidates)
+        if len(texts) == 0:
+            zero = np.zeros(len(candidates))
+            return {"recall": zero, "dice": zero, "fuzzy": zero}
+        shared = np.zeros(len(texts), dtype=np.float64)
+        for g, w in weights.items():
+            post = self._t_post.get(g)  # ascending text indices
+            if post is not None:
+                at = np.minimum(np.searchsorted(post, texts), len(post) - 1)
+                shared += w * (post[at] == texts)
+        dice = 2.0 * shared / (total + self._text_mass[texts])
+        flat = [self._texts[t] for t in texts.tolist()]
+        ratios = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
+        return {
+            "recall": np.maximum.reduceat(shared, offsets) / total,
+            "dice": np.maximum.reduceat(dice, offsets),
+            "fuzzy": np.maximum.reduceat(ratios.astype(np.float64), offsets),
+        }
 
     def _score(
         self, query: str, normalized: str, weights: dict[str, float], mask: np.ndarray
-    ) -> list[Match]:
+    ) -> list[_Scored]:
         """Scores of the best visible candidates, best first (empty if nothing overlaps)."""
         w = self._weights
         f = self.features(normalized, weights)
-        partial = (
-            w.coverage * f["coverage"]
-            + w.answer * f["answer"]
-            + w.recall * f["recall"]
-            + w.dice * f["dice"]
-        ) * f["facet"]
-        partial[~mask] = 0.0
-        hit = np.flatnonzero(partial)
+        # Facet conflicts and query words the entry cannot account for scale
+        # the whole score down.
+        floor = self.config.explained_floor
+        factor = f["facet"] * (floor + (1.0 - floor) * f["explained"])
+        # Pre-selection: coverage bounds the overlap with any single question.
+        rough = ((w.coverage + w.recall + w.dice) * f["coverage"] + w.answer * f["answer"]) * factor
+        rough[~mask] = 0.0
+        hit = np.flatnonzero(rough)
         if len(hit) == 0:
             return []
         k = self.config.max_candidates
         if len(hit) > k:
-            hit = hit[np.argpartition(partial[hit], -k)[-k:]]
-        final = partial[hit] + w.fuzzy * self.fuzzy(query, hit) * f["facet"][hit]
+            hit = hit[np.argpartition(rough[hit], -k)[-k:]]
+        c = self.closest_question(query, weights, hit)
+        final = (
+            w.coverage * f["coverage"][hit]
+            + w.answer * f["answer"][hit]
+            + w.recall * c["recall"]
+            + w.dice * c["dice"]
+            + w.fuzzy * c["fuzzy"]
+        ) * factor[hit]
+        conflict = f["facet"][hit] < 1.0
         order = np.argsort(-final, kind="stable")
         return [
-            Match(self._entries[int(hit[i])], round(float(final[i]), 4)) for i in order.tolist()
+            _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)), bool(conflict[i]))
+            for i in order.tolist()
         ]
+
+    def _decide(self, scored: list[_Scored], exact: Entry | None, limit: int) -> MatchResult:
+        """Answer, suggest or none, from the scored candidates (best first)."""
+        cfg = self.config
+        if exact is not None:
+            others = [
+                s.match
+                for s in scored
+                if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
+            ]
+            return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]))
+        if not scored:
+            return _NO_MATCH
+        best = scored[0].match
+        runner_up = scored[1].match.score if len(scored) > 1 else 0.0
+        lead = best.score - runner_up
+        confident = (best.score >= cfg.answer_threshold and lead >= cfg.margin) or (
+            best.score >= cfg.confident_threshold and lead >= cfg.confident_margin
+        )
+        # An entry about another role or region than the one asked about is at
+        # most suggested, however well the rest of the question fits.
+        if confident and not scored[0].conflict:
+            others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
+            return MatchResult(ANSWER, (best, *others[: limit - 1]))
+        if best.score >= cfg.suggest_threshold:
+            floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
+            return MatchResult(
+                SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
+            )
+        return _NO_MATCH
 
     # ------------------------------------------------------------------ public
 
@@ -311,30 +386,10 @@ class Matcher:
         if mask is None:
             allowed_audiences(viewer)  # raises ValueError with the accepted values
             raise AssertionError("unreachable")
-        cfg = self.config
         normalized = self._normalize(question)
         query = compact(normalized)
-        if sum(c.isalnum() for c in query) < cfg.min_query_chars or limit < 1:
+        if limit < 1 or sum(c.isalnum() for c in query) < self.config.min_query_chars:
             return _NO_MATCH
-        weights = self.query_weights(normalized)
-        scored = self._score(query, normalized, weights, mask)
-        if not scored:
-            return _NO_MATCH
-
+        scored = self._score(query, normalized, self.query_weights(normalized), mask)
         exact = [i for i in self._exact.get(query, ()) if mask[i]]
-        if len(exact) == 1:
-            top = self._entries[exact[0]]
-            rest = [m for m in scored if m.entry.id != top.id]
-            first = Match(top, 1.0)
-            others = [m for m in rest if m.score >= cfg.suggest_threshold]
-            return MatchResult(ANSWER, (first, *others[: limit - 1]))
-
-        best = scored[0]
-        runner_up = scored[1].score if len(scored) > 1 else 0.0
-        if best.score >= cfg.answer_threshold and best.score - runner_up >= cfg.margin:
-            others = [m for m in scored[1:] if m.score >= cfg.suggest_threshold]
-            return MatchResult(ANSWER, (best, *others[: limit - 1]))
-        if best.score >= cfg.suggest_threshold:
-            floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
-            return MatchResult(SUGGEST, tuple(m for m in scored[:limit] if m.score >= floor))
-        return _NO_MATCH
+        return self._decide(scored, self._entries[exact[0]] if len(exact) == 1 else None, limit)

@@ -36,10 +36,11 @@ SYNONYMS_FILE: Final[Path] = Path(__file__).with_name("synonyms.yaml")
 # Emoji and pictographs carry meaning in a chat ("👎是什么意思"): they are kept,
 # each as a segment of its own.  Everything else that is not a letter or digit
 # (punctuation, other symbols, spaces, variation selectors) separates segments.
-_EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF"
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 _EMOJI_CHAR = re.compile(f"([{_EMOJI}])")
 _SEPARATOR = re.compile(f"[^\\w{_EMOJI}]+|_+")
 _SPACES = re.compile(r" {2,}")
+_MAX_PASSES: Final[int] = 4
 _PLURAL = re.compile(r"(?<![a-z0-9])([a-z]{2,}[a-hj-rtv-z])s(?![a-z0-9])")
 _RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 
@@ -95,7 +96,10 @@ def to_simplified(text: str) -> str:
     trad = traditional_chars()
     if trad and trad.isdisjoint(text):
         return text
-    return str(_t2s().convert(text))
+    converted = str(_t2s().convert(text))
+    if converted != text and not (trad and trad.isdisjoint(converted)):
+        converted = str(_t2s().convert(converted))  # OpenCC has a rare chain: 薴 → 苧 → 苎
+    return converted
 
 
 # --------------------------------------------------------------------------
@@ -177,9 +181,7 @@ class SynonymTable:
                 return
             previous = rules.get(v)
             if previous is not None and previous != canonical:
-                raise ValueError(
-                    f"synonym {variant!r} maps to both {previous!r} and {canonical!r}"
-                )
+                raise ValueError(f"synonym {variant!r} maps to both {previous!r} and {canonical!r}")
             rules[v] = canonical
 
         for group in ("synonyms", "typos"):
@@ -213,6 +215,12 @@ class SynonymTable:
         """Every non-empty form the rules rewrite to (including protected words)."""
         return frozenset(v for v in self.rules.values() if v)
 
+    def rewrite(self, text: str) -> str:
+        """One left-to-right, longest-match pass of the rules over ``text``."""
+        if not self.rules:
+            return text
+        return self._rewrite_once(text)
+
     def _rewrite_once(self, text: str) -> str:
         rules = self.rules
         starts = self._lengths
@@ -226,8 +234,9 @@ class SynonymTable:
                 repl = rules.get(piece)
                 if repl is None:
                     continue
+                end = i + length
                 if (_is_ascii_alnum(piece[0]) and i > 0 and _is_ascii_alnum(text[i - 1])) or (
-                    _is_ascii_alnum(piece[-1]) and i + length < n and _is_ascii_alnum(text[i + length])
+                    _is_ascii_alnum(piece[-1]) and end < n and _is_ascii_alnum(text[end])
                 ):
                     continue  # "ip" inside "ship" is not "ip"
                 out.append(repl)
@@ -240,10 +249,8 @@ class SynonymTable:
 
     def apply(self, text: str) -> str:
         """Rewrite ``text`` (already :func:`clean`-ed) until it no longer changes."""
-        if not self.rules:
-            return text
-        for _ in range(4):
-            rewritten = self._rewrite_once(text)
+        for _ in range(_MAX_PASSES):
+            rewritten = self.rewrite(text)
             if rewritten == text:
                 break
             text = rewritten
@@ -276,7 +283,13 @@ def normalize(text: str, synonyms: SynonymTable | None = None) -> str:
     for surface cleaning only.
     """
     table = default_synonyms() if synonyms is None else synonyms
-    return table.apply(singular(clean(text)))
+    text = clean(text)
+    for _ in range(_MAX_PASSES):  # until stable: a dropped word can expose a new match
+        rewritten = table.rewrite(singular(text))
+        if rewritten == text:
+            break
+        text = rewritten
+    return text
 
 
 def ngrams(normalized: str) -> list[str]:

@@ -25,4 +25,5 @@ class KnowledgeError(Exception):
         self.problems: tuple[Problem, ...] = tuple(problems)
         count = len(self.problems)
         lines = "\n".join(str(p) for p in self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the knowledge folder:\n{lines}")
+        plural = "s" if count != 1 else ""
+        super().__init__(f"{count} problem{plural} in the knowledge folder:\n{lines}")

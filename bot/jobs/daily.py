@@ -7,6 +7,8 @@ import logging
 from datetime import datetime
 
 from bot.context import BotContext
+from bot.jobs.digest import digest_pass
+from bot.jobs.notices import notices_pass
 from bot.jobs.reminders import reminder_pass
 
 log = logging.getLogger(__name__)
@@ -16,6 +18,15 @@ async def daily_reminders(context: BotContext) -> None:
     svc = context.services
     report = await reminder_pass(context.bot, svc, svc.clock.now())
     log.info("reminder pass: %d sent, %d unbound, %d failed", len(report.sent),
+             len(report.unbound), len(report.failed))
+    sent = await notices_pass(context.bot, svc, svc.clock.now())
+    log.info("notices sent: %d", sent)
+
+
+async def weekly_digest(context: BotContext) -> None:
+    svc = context.services
+    report = await digest_pass(context.bot, svc, svc.clock.now())
+    log.info("digest sent to %d supervisors (%d unbound, %d failed)", len(report.sent),
              len(report.unbound), len(report.failed))
 
 

@@ -143,7 +143,8 @@ class DigestInput:
     ``obligations`` are the windows of the period named by ``period_label`` (typically
     ``scheduler.obligations.current_states``: the current windows plus past overdue ones).
     ``consultations=None`` leaves the consultation section out entirely; an empty tuple
-    shows it as empty.
+    shows it as empty. ``now`` is the injected instant in the local time zone
+    (Asia/Shanghai): "today", the visit window and every shown time follow its ``tzinfo``.
     """
 
     scope: Scope

@@ -63,8 +63,15 @@ def load_visits(session: Session, tz: ZoneInfo, assignment_ids: Iterable[int] | 
     if assignment_ids is not None:
         query = query.where(Visit.assignment_id.in_(list(assignment_ids)))
     noon = time(12, tzinfo=tz)
-    return [VisitFact(aid, datetime.combine(day, noon), mode)
-            for aid, day, mode in session.execute(query)]
+    instants: dict[date, datetime] = {}  # visits fall on a few hundred distinct days
+
+    def instant(day: date) -> datetime:
+        found = instants.get(day)
+        if found is None:
+            found = instants[day] = datetime.combine(day, noon)
+        return found
+
+    return [VisitFact(aid, instant(day), mode) for aid, day, mode in session.execute(query)]
 
 
 def states(svc: Services, at: datetime, person_id: int | None = None

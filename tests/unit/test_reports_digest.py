@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from bot.reports import DigestInput, Scope, build_digest
-from tests.unit.test_reports_support import NOW, ob, digest_input
+from tests.unit.test_reports_support import NOW, digest_input, ob
 
 
 def test_scope_contains():

@@ -43,8 +43,8 @@ OBLIGATIONS = (
     ob("李雷", "envoy", "余杭区", "杭州市", "余杭区", Q4, "overdue"),
     ob("李雷", "envoy", "余杭区", "杭州市", "余杭区", Q3, "overdue"),
     ob("李雷", "envoy", "余杭区", "杭州市", "余杭区", Q1, "due", 22),
-    ob("张伟", "commissioner", "宁波大学", "宁波市", "海曙区", (date(2026, 1, 1), date(2026, 4, 18)),
-       "due", 40),
+    ob("张伟", "commissioner", "宁波大学", "宁波市", "海曙区",
+       (date(2026, 1, 1), date(2026, 4, 18)), "due", 40),
     ob("张伟", "commissioner", "宁波某医院", "宁波市", "海曙区",
        (date(2025, 3, 1), date(2026, 2, 28)), "overdue"),
     ob("陈静", "commissioner", "甬江实验室", "宁波市", "海曙区", YEAR, "waived"),
@@ -52,8 +52,8 @@ OBLIGATIONS = (
     ob("陈静", "commissioner", "宁波某校", "宁波市", "海曙区", YEAR, "met", counted=1),
     ob("赵强", "envoy", "普陀区", "舟山市", "普陀区", Q4, "overdue"),
     ob("赵强", "envoy", "普陀区", "舟山市", "普陀区", Q1, "due", 0),
-    ob("钱多", "commissioner", "上海某所", "上海市", "普陀区", (date(2025, 1, 1), date(2025, 12, 31)),
-       "overdue"),
+    ob("钱多", "commissioner", "上海某所", "上海市", "普陀区",
+       (date(2025, 1, 1), date(2025, 12, 31)), "overdue"),
 )
 
 VISITS = (
@@ -110,7 +110,7 @@ class TelegramHTML(HTMLParser):
     """Parses a message the way Telegram's HTML mode would, collecting the plain text and
     checking that every tag is allowed and balanced."""
 
-    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a"}
+    ALLOWED = frozenset({"b", "i", "u", "s", "code", "pre", "a"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

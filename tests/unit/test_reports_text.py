@@ -35,11 +35,14 @@ def test_small_digest_is_one_message_with_every_section():
     parts = build_digest(digest_input()).text_parts()
     assert len(parts) == 1
     text = _check_parts(parts)
-    assert text.startswith("📋 知识产权服务监管摘要 · 全省\n统计期：2026年第一季度 · 截至 2026-03-09 09:00")
+    assert text.startswith(
+        "📋 知识产权服务监管摘要 · 全省\n统计期：2026年第一季度 · 截至 2026-03-09 09:00"
+    )
     for heading in ("近7天走访", "30天内到期未完成", "逾期未完成", "有异议的走访", "待跟进事项",
                     "尚未绑定 Telegram", "本期覆盖率", "逾期未答的咨询"):
         assert heading in text
-    assert "共 4 次" in text and "现场 2 次 · 电话 1 次 · 视频 0 次 · 线上 0 次 · drone 1 次" in text
+    assert "共 4 次" in text
+    assert "现场 2 次 · 电话 1 次 · 视频 0 次 · 线上 0 次 · drone 1 次" in text
     assert "赵强（特派员）· 普陀区 · 舟山市普陀区 · 截止 2026-03-31，今天截止" in text
     assert "李雷（特派员）逾期 2 项，最久 160 天：余杭区" in text
     assert "杭州市：20%（已完成 1/5，待完成 2，逾期 2）" in text
@@ -75,9 +78,10 @@ def test_scope_heading_and_places():
 def test_empty_sections_say_so_in_one_line():
     d = build_digest(DigestInput(Scope("city", city="杭州市"), NOW, "Q1", consultations=()))
     text = _check_parts(d.text_parts())
-    for line in ("近7天没有走访记录。", "30天内没有到期未完成的走访要求。", "没有逾期未完成的走访要求。",
-                 "没有有异议的走访。", "没有待跟进事项。", "所有人员均已绑定 Telegram。",
-                 "本期没有需完成的走访要求。", "没有逾期未答的咨询。"):
+    for line in ("近7天没有走访记录。", "30天内没有到期未完成的走访要求。",
+                 "没有逾期未完成的走访要求。", "没有有异议的走访。", "没有待跟进事项。",
+                 "所有人员均已绑定 Telegram。", "本期没有需完成的走访要求。",
+                 "没有逾期未答的咨询。"):
         assert f"\n{line}" in text
     assert "逾期未答的咨询" not in _check_parts(
         build_digest(DigestInput(Scope("province"), NOW, "Q1")).text_parts()
@@ -156,7 +160,7 @@ def test_small_limits_never_orphan_a_heading(limit):
     parts = d.text_parts(limit=limit)
     _check_parts(parts, limit)
     for part in parts:
-        header, *blocks = part.split("\n\n")
+        _header, *blocks = part.split("\n\n")
         assert blocks, f"a part with nothing but its header: {part}"
         for block in blocks:  # each block is a section heading and at least one line
             assert block.count("\n") >= 1, f"orphan heading: {block}"
@@ -167,3 +171,10 @@ def test_small_limits_never_orphan_a_heading(limit):
 
 def test_emoji_count_as_two_utf16_units():
     assert visible_length("<b>📋</b>&amp;") == 3
+
+
+def test_a_line_longer_than_a_tiny_limit_is_cut_as_plain_text():
+    followup = FollowUpRow("V-1", "<b>王敏</b>", "浙大", "杭州市", "西湖区", "&" * 300, NOW)
+    parts = build_digest(digest_input(followups=(followup,))).text_parts(limit=250)
+    text = _check_parts(parts, 250)
+    assert "2026-03-09 · <b>王敏</b> · 浙大" in text and "&&&" in text

@@ -1,0 +1,72 @@
+"""The supervisor digest end to end: scoped text, a chart that renders Chinese, a workbook."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import TZ
+from tests.e2e.conftest import World
+from tests.e2e.test_visits import walk_to_review
+
+pytestmark = pytest.mark.e2e
+
+
+async def receive_digest(user) -> tuple[str, bytes, bytes]:  # type: ignore[no-untyped-def]
+    await user.expect_message(contains="正在生成")
+    texts = []
+    while True:
+        msg = await user.expect_message(timeout=15)
+        if msg.kind != "text":
+            break
+        texts.append(msg.text)
+    assert msg.kind == "photo"
+    doc = await user.expect_message(kind="document", timeout=15)
+    assert doc.file_name.endswith(".xlsx")
+    return "\n".join(texts), msg.file_bytes, doc.file_bytes
+
+
+async def test_digest_for_a_provincial_and_a_county_supervisor(world: World):
+    wang = await world.onboard("王敏")  # 浙江大学 (杭州市) and 之江实验室 (杭州市)
+    chen = await world.onboard("陈静")  # 景宁惠明茶科技有限公司 (景宁), 丽水智能装备中心
+    card = await walk_to_review(wang)
+    await wang.press(card, "✅ 提交")
+    await wang.expect_message(contains="已提交")
+    card = await walk_to_review(chen, entity="景宁惠明茶科技有限公司")
+    await chen.press(card, "✅ 提交")
+    await chen.expect_message(contains="已提交")
+
+    province = await world.onboard("周洁")
+    await province.send("/digest")
+    text, png, xlsx = await receive_digest(province)
+    assert "全省" in text
+    for name in ("李强", "孙悦"):  # not bound to Telegram: listed
+        assert name in text
+    assert "杭州市" in text and "丽水市" in text
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    book = load_workbook(io.BytesIO(xlsx))
+    assert len(book.sheetnames) >= 6
+
+    county = await world.onboard("郑华")  # 景宁畲族自治县
+    await county.tap_keyboard("📊 监管周报")
+    text, _png, xlsx = await receive_digest(county)
+    assert "景宁畲族自治县" in text
+    assert "杭州市" not in text and "李强" not in text  # outside the county
+    cells = [str(c.value) for ws in load_workbook(io.BytesIO(xlsx)).worksheets
+             for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not any("浙江大学" in c for c in cells)
+    assert any("景宁" in c for c in cells)
+
+
+async def test_weekly_digest_job_and_staff_cannot_ask_for_it(world: World):
+    province = await world.onboard("周洁")
+    wang = await world.onboard("王敏")
+    await wang.send("/digest")
+    await wang.expect_message(contains="仅供监管人员")
+    world.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))
+    await world.run_job("weekly-digest")
+    first = await province.expect_message(timeout=15)
+    assert "全省" in first.text

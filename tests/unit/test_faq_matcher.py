@@ -1,0 +1,386 @@
+"""Matching questions against a small fixture knowledge base written into tmp_path."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.faq.config import MatcherConfig
+from bot.faq.loader import load_folder
+from bot.faq.matcher import Matcher, MatchResult
+from bot.faq.model import KnowledgeBase, visible_to
+
+ZJ_SOURCE = {
+    "id": "zj-test",
+    "title": "服务专员和特派员实施方案（测试）",
+    "issuer": "测试办公室",
+    "number": "浙测〔2025〕3号",
+    "date": "2025-03-20",
+    "region": "浙江省",
+}
+SH_SOURCE = {
+    "id": "sh-test",
+    "title": "上海知识产权人才实施意见（测试）",
+    "issuer": "上海市知识产权局",
+    "number": "沪测〔2023〕28号",
+    "date": "2023-06-01",
+    "region": "上海市",
+}
+BOT_SOURCE = {
+    "id": "bot-usage",
+    "title": "使用说明",
+    "issuer": "知识产权服务助手",
+    "number": None,
+    "date": None,
+    "region": None,
+}
+
+
+def entry(
+    id: str, question: str, alternates: list[str], answer: str, audience: str, tags: list[str]
+) -> dict[str, object]:
+    return {
+        "id": id,
+        "question": question,
+        "alternates": alternates,
+        "answer": answer,
+        "section": "测试",
+        "audience": audience,
+        "tags": tags,
+    }
+
+
+ZJ_ENTRIES = [
+    entry(
+        "commissioner-visit-frequency",
+        "服务专员每年要到服务对象现场服务几次？",
+        ["服务专员一年至少走访几次", "服务专员 现场服务 频次", "专员多久要去企业现场一次"],
+        "原则上每年对每家服务对象现场服务不少于1次，可结合线上服务。",
+        "everyone",
+        ["服务专员", "走访", "频次"],
+    ),
+    entry(
+        "envoy-visit-frequency",
+        "特派员多长时间要到服务区域走访一次？",
+        ["特派员一个季度至少走访几次", "特派员 下县 频率", "特派员一年要下去几趟"],
+        "原则上每季度至少到服务区域走访一次。",
+        "everyone",
+        ["特派员", "走访", "频次"],
+    ),
+    entry(
+        "commissioner-evaluation",
+        "服务专员多久评价一次？",
+        ["服务专员 评价 周期", "专员几年评一次", "服务专员评价结果怎么用"],
+        "服务专员每2年评价一次，评价结果反馈派出单位。",
+        "staff",
+        ["服务专员", "评价"],
+    ),
+    entry(
+        "envoy-evaluation",
+        "特派员每年都要评价吗？评价结果给谁？",
+        ["特派员多久考核一次", "特派员 年度评价", "特派员评价结果反馈给谁"],
+        "特派员每年评价一次，结果反馈派出单位。",
+        "staff",
+        ["特派员", "评价"],
+    ),
+    entry(
+        "commissioner-no-fee",
+        "服务专员提供服务要收费吗？",
+        ["请服务专员要花钱吗", "服务专员的服务免费吗", "企业要给专员付报酬吗"],
+        "不收费。服务专员不接受服务对象任何形式的报酬。",
+        "enterprise",
+        ["服务专员", "纪律", "费用"],
+    ),
+    entry(
+        "commissioner-gifts",
+        "服务专员可以收企业送的礼品吗？",
+        ["专员能不能收购物卡", "服务专员 礼品 宴请", "企业请专员吃饭可以吗"],
+        "不可以。服务专员不得接受服务对象的礼品礼金和宴请。",
+        "everyone",
+        ["服务专员", "纪律", "礼品"],
+    ),
+    entry(
+        "entity-how-to-apply",
+        "我们企业想要一名服务专员，应该怎么申请？",
+        ["公司怎么申请知识产权服务专员", "企业咋对接服务专员", "科技型企业 申请 服务专员 流程"],
+        "向所在地市场监管（知识产权）部门报名，经审核后纳入服务对象库并匹配服务专员。",
+        "enterprise",
+        ["服务对象", "申请"],
+    ),
+]
+
+SH_ENTRIES = [
+    entry(
+        "sh-talent-total",
+        "上海到2025年知识产权人才总量目标是多少？",
+        ["上海知识产权人才 总量 目标", "上海要培养多少知识产权人才", "上海人才总量 2025"],
+        "到2025年，上海知识产权人才总量达到6万人。",
+        "everyone",
+        ["上海", "人才", "目标"],
+    ),
+    entry(
+        "sh-training-bases",
+        "上海要建设多少个知识产权人才培训基地？",
+        ["上海培训基地几家", "上海 人才培训基地 数量", "上海知识产权培训基地建设目标"],
+        "建设10家左右知识产权人才培训基地。",
+        "everyone",
+        ["上海", "培训"],
+    ),
+]
+
+BOT_ENTRIES = [
+    entry(
+        "bot-history",
+        "怎么查看我以前提交的走访记录？",
+        ["历史记录在哪看", "/history 有什么用", "查我的走访"],
+        "发送 /history 查看最近提交的走访记录。",
+        "staff",
+        ["使用说明", "历史"],
+    ),
+    entry(
+        "bot-cancel",
+        "操作到一半不想继续了怎么退出？",
+        ["/cancel", "取消当前操作", "退出填写"],
+        "发送 /cancel 即可退出当前操作。",
+        "everyone",
+        ["使用说明", "取消"],
+    ),
+]
+
+
+def write_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, source, entries in (
+        ("zj-test.yaml", ZJ_SOURCE, ZJ_ENTRIES),
+        ("sh-test.yaml", SH_SOURCE, SH_ENTRIES),
+        ("bot-usage.yaml", BOT_SOURCE, BOT_ENTRIES),
+    ):
+        data = {"source": source, "entries": entries}
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    return load_folder(write_folder(tmp_path_factory.mktemp("knowledge")))
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+def ids(result: MatchResult) -> list[str]:
+    return [m.entry.id for m in result.matches]
+
+
+# ---------------------------------------------------------------- answers
+
+
+def test_exact_question_is_answered_with_full_score(matcher: Matcher) -> None:
+    result = matcher.match("服务专员每年要到服务对象现场服务几次？", "staff")
+    assert result.status == "answer"
+    assert result.best is not None
+    assert result.best.entry.id == "commissioner-visit-frequency"
+    assert result.best.score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("专员一年上门几次", "commissioner-visit-frequency"),
+        ("服務專員 每年現場服務幾次", "commissioner-visit-frequency"),
+        ("服务专圆一年走访几次？", "commissioner-visit-frequency"),
+        ("特派员一个季度走访几次", "envoy-visit-frequency"),
+        ("特派员 年度考核", "envoy-evaluation"),
+        ("专员能收购物卡吗", "commissioner-gifts"),
+        ("上海知产人才总量目标", "sh-talent-total"),
+        ("怎么看我提交过的走访记录", "bot-history"),
+    ],
+)
+def test_paraphrases_are_answered(matcher: Matcher, question: str, expected: str) -> None:
+    result = matcher.match(question, "staff")
+    assert result.status == "answer", result
+    assert ids(result)[0] == expected
+
+
+def test_matches_are_best_first_and_limited(matcher: Matcher) -> None:
+    result = matcher.match("服务专员 评价", "staff", limit=2)
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True)
+    assert len(result.matches) <= 2
+    assert matcher.match("服务专员 评价", "staff", limit=0).status == "none"
+
+
+# ---------------------------------------------------------------- facets
+
+
+def test_role_decides_between_parallel_entries(matcher: Matcher) -> None:
+    assert ids(matcher.match("特派员多久评价一次", "staff"))[0] == "envoy-evaluation"
+    assert ids(matcher.match("专员多久评价一次", "staff"))[0] == "commissioner-evaluation"
+
+
+# ---------------------------------------------------------------- none
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "？？", "你好", "您好！", "谢谢", "hi", "😀", "👍👍", "嗯", "在"],
+)
+def test_empty_short_and_greetings_get_none(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question, "staff") == MatchResult("none", ())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "明天杭州天气怎么样",
+        "what's the weather in shanghai tomorrow",
+        "讲个笑话",
+        "高铁票怎么改签",
+        "社保缴费基数怎么查",
+        "个税申报怎么退税",
+        "公积金怎么提取",
+        "营业执照怎么办理",
+        "推荐个上海的酒店",
+        "北京知识产权人才补贴多少",
+    ],
+)
+def test_out_of_scope_is_never_answered(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question, "staff").status != "answer"
+
+
+@pytest.mark.parametrize(
+    "question", ["明天杭州天气怎么样", "讲个笑话", "社保缴费基数怎么查", "周末去哪玩"]
+)
+def test_chit_chat_gets_none(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question, "public").status == "none"
+
+
+def test_another_region_is_not_answered_with_this_one(matcher: Matcher) -> None:
+    result = matcher.match("北京知识产权人才总量目标是多少", "staff")
+    assert result.status != "answer"
+
+
+# ---------------------------------------------------------------- suggest and margin
+
+
+def test_margin_turns_a_close_call_into_suggestions(kb: KnowledgeBase) -> None:
+    question = "专员 评价 几年一次"
+    loose = Matcher(kb, MatcherConfig(margin=0.0, confident_threshold=2.0))
+    strict = Matcher(kb, MatcherConfig(margin=0.9, confident_threshold=2.0))
+    answered = loose.match(question, "staff")
+    assert answered.status == "answer"
+    suggested = strict.match(question, "staff")
+    assert suggested.status == "suggest"
+    assert ids(suggested)[0] == ids(answered)[0]
+    assert 1 <= len(suggested.matches) <= 3
+
+
+def test_suggest_between_the_thresholds(kb: KnowledgeBase) -> None:
+    config = MatcherConfig(answer_threshold=0.99, confident_threshold=2.0, suggest_threshold=0.1)
+    result = Matcher(kb, config).match("专员一年上门几次", "staff")
+    assert result.status == "suggest"
+    assert ids(result)[0] == "commissioner-visit-frequency"
+    best = result.matches[0].score
+    assert all(best - m.score <= config.suggest_window for m in result.matches)
+
+
+def test_below_the_suggest_threshold_is_none(kb: KnowledgeBase) -> None:
+    config = MatcherConfig(answer_threshold=0.99, confident_threshold=2.0, suggest_threshold=0.99)
+    assert Matcher(kb, config).match("专员一年上门几次", "staff").status == "none"
+
+
+def test_exact_match_wins_even_against_a_close_runner_up(kb: KnowledgeBase) -> None:
+    strict = Matcher(kb, MatcherConfig(margin=0.9, confident_threshold=2.0))
+    result = strict.match("特派员 年度评价", "staff")
+    assert result.status == "answer"
+    assert ids(result)[0] == "envoy-evaluation"
+
+
+def test_config_overrides_from_data() -> None:
+    config = MatcherConfig.from_mapping({"margin": 0.1, "max_candidates": 20})
+    assert config.margin == 0.1 and config.max_candidates == 20
+    assert isinstance(config.max_candidates, int)
+    with pytest.raises(ValueError, match="unknown matcher settings: nope"):
+        MatcherConfig.from_mapping({"nope": 1})
+    with pytest.raises(ValueError):
+        MatcherConfig.from_mapping({"margin": "wide"})
+    with pytest.raises(ValueError):
+        MatcherConfig(weight_fuzzy=-1).weights()
+
+
+def test_config_from_file(tmp_path: Path) -> None:
+    path = tmp_path / "matcher.yaml"
+    path.write_text("answer_threshold: 0.5\nsuggest_threshold: 0.3\n", encoding="utf-8")
+    config = MatcherConfig.from_file(path)
+    assert dataclasses.replace(MatcherConfig(), answer_threshold=0.5, suggest_threshold=0.3) == (
+        config
+    )
+
+
+# ---------------------------------------------------------------- audience
+
+
+def test_staff_only_entries_never_reach_enterprise_or_public(matcher: Matcher) -> None:
+    question = "服务专员多久评价一次？"  # the exact question of a staff-only entry
+    assert ids(matcher.match(question, "staff"))[0] == "commissioner-evaluation"
+    for viewer in ("enterprise", "public"):
+        result = matcher.match(question, viewer)
+        assert "commissioner-evaluation" not in ids(result)
+        assert all(m.entry.audience != "staff" for m in result.matches)
+
+
+def test_enterprise_entries_reach_enterprises_but_not_the_public(matcher: Matcher) -> None:
+    question = "服务专员提供服务要收费吗？"
+    assert ids(matcher.match(question, "enterprise"))[0] == "commissioner-no-fee"
+    assert ids(matcher.match(question, "staff"))[0] == "commissioner-no-fee"
+    assert "commissioner-no-fee" not in ids(matcher.match(question, "public"))
+
+
+def test_unknown_viewer_is_an_error(matcher: Matcher) -> None:
+    with pytest.raises(ValueError, match="unknown viewer"):
+        matcher.match("服务专员", "commissioner")
+
+
+_WORDS = st.sampled_from(
+    [
+        "服务专员",
+        "特派员",
+        "评价",
+        "几次",
+        "走访",
+        "收费",
+        "礼品",
+        "申请",
+        "走访记录",
+        "多久",
+        "上海",
+        "人才",
+        "企业",
+        "报酬",
+        "？",
+        " ",
+        "吗",
+        "history",
+        "cancel",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(words=st.lists(_WORDS, max_size=6), viewer=st.sampled_from(["enterprise", "public"]))
+def test_property_no_query_leaks_entries_above_the_viewer(
+    matcher: Matcher, words: list[str], viewer: str
+) -> None:
+    result = matcher.match("".join(words), viewer)
+    assert all(visible_to(m.entry, viewer) for m in result.matches)
+    assert (result.status == "none") == (not result.matches)

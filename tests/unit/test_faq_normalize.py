@@ -1,0 +1,180 @@
+"""Normalisation of FAQ text: width, script, punctuation, synonyms, n-grams."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.faq.normalize import (
+    SynonymTable,
+    clean,
+    compact,
+    ngrams,
+    normalize,
+    singular,
+    to_simplified,
+)
+from bot.faq.segment import Segmenter
+
+# ---------------------------------------------------------------- surface cleaning
+
+
+def test_full_width_letters_digits_and_punctuation_become_half_width() -> None:
+    assert clean("ＡＢＣ１２３？！") == "abc123"
+    assert clean("ＰＣＴ申请") == "pct申请"
+
+
+def test_lower_case() -> None:
+    assert clean("Inline MODE") == "inline mode"
+
+
+def test_traditional_becomes_simplified() -> None:
+    assert clean("服務專員每年現場服務幾次") == "服务专员每年现场服务几次"
+    assert clean("知識產權") == "知识产权"
+
+
+def test_simplified_text_is_left_untouched() -> None:
+    text = "著作权登记和显著性"  # 著 is also a simplified character
+    assert to_simplified(text) is text
+
+
+def test_phrase_level_conversion_is_triggered() -> None:
+    assert to_simplified("反覆瞭解") == "反复了解"
+
+
+def test_punctuation_becomes_word_group_spaces() -> None:
+    assert clean("服务专员，现场服务！") == "服务专员 现场服务"
+    assert clean("  济源  领军人才 ？") == "济源 领军人才"
+    assert clean("《关于…》〔2025〕3号") == "关于 2025 3号"
+
+
+def test_emoji_are_kept_as_their_own_word_group() -> None:
+    assert clean("👎是什么意思") == "👎 是什么意思"
+    assert clean("😀😀") == "😀 😀"
+
+
+def test_compact_drops_the_group_spaces() -> None:
+    assert compact("济源 领军人才") == "济源领军人才"
+
+
+def test_english_plurals() -> None:
+    assert singular("site visits per year") == "site visit per year"
+    assert singular("this class bus") == "this class bus"
+
+
+# ---------------------------------------------------------------- synonyms
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("专员考核", "服务专员评价"),
+        ("特派员考评结果", "特派员评价结果"),
+        ("收红包", "收报酬"),
+        ("好处费", "报酬"),
+        ("特派圆", "特派员"),
+        ("知识产全", "知识产权"),
+        ("知产", "知识产权"),
+        ("ＩＰ", "知识产权"),
+        ("请问专员一年走访几次呢？", "服务专员一年走访频次"),
+        ("请问，专员一年走访几次呢？", "服务专员一年走访频次"),
+    ],
+)
+def test_synonyms_typos_and_fillers(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_canonical_form_is_not_expanded_again() -> None:
+    assert normalize("服务专员") == "服务专员"
+    assert normalize("知识产权服务专员") == "服务专员"
+
+
+def test_ascii_synonyms_respect_word_boundaries() -> None:
+    assert normalize("ip") == "知识产权"
+    assert normalize("ship") == "ship"
+    assert normalize("the IP commissioner") == "服务专员"
+
+
+def test_protected_words_survive_particle_dropping() -> None:
+    assert normalize("目的") == "目的"
+    assert normalize("我的目的") == "我目的"
+    assert normalize("了解一下") == "了解"
+
+
+def test_rules_do_not_cross_word_groups() -> None:
+    table = SynonymTable.from_mapping({"synonyms": {"服务专员": ["专员"]}})
+    assert normalize("服务 专员", table) == "服务 服务专员"
+
+
+def test_empty_table_only_cleans() -> None:
+    assert normalize("专员考核？", SynonymTable.empty()) == "专员考核"
+
+
+def test_a_variant_with_two_canonical_forms_is_rejected() -> None:
+    with pytest.raises(ValueError, match="maps to both"):
+        SynonymTable.from_mapping({"synonyms": {"评价": ["考核"], "检查": ["考核"]}})
+
+
+def test_greetings_normalise_to_nothing() -> None:
+    for greeting in ("你好", "您好！", "谢谢", "hello", "Hi!", "？？？"):
+        assert normalize(greeting) == ""
+
+
+def test_shipped_table_is_cheap() -> None:
+    import time
+
+    normalize("预热")
+    started = time.perf_counter()
+    for _ in range(200):
+        normalize("请问专员一年走访几次呢，考核怎么弄")
+    per_call = (time.perf_counter() - started) / 200
+    assert per_call < 0.0005  # measured ~25 µs; generous for slow CI
+
+
+# ---------------------------------------------------------------- n-grams
+
+
+def test_bigrams_never_span_word_groups() -> None:
+    assert ngrams("济源 领军人才") == ["济源", "领军", "军人", "人才"]
+
+
+def test_ascii_words_and_single_characters_are_tokens() -> None:
+    assert ngrams("start 命令") == ["start", "命令"]
+    assert ngrams("👎 是什么意思") == ["👎", "是什", "什么", "么意", "意思"]
+
+
+def test_segmenter_cuts_at_known_words() -> None:
+    segmenter = Segmenter(["特派员", "任务", "任期"])
+    assert segmenter.ngrams("特派员任务") == ["特派", "派员", "任务"]  # no "员任"
+    assert segmenter.words_of("特派员的任务") == ["特派员", "的", "任务"]
+    assert segmenter.ngrams("特派员的任务") == ["特派", "派员", "的", "任务"]
+
+
+def test_segmenter_without_lexicon_makes_plain_bigrams() -> None:
+    assert Segmenter().ngrams("专员任务") == ["专员", "员任", "任务"]
+
+
+# ---------------------------------------------------------------- properties
+
+_ALPHABET = st.sampled_from(
+    list("服务专员特派评价考核报酬红包知识产权走访现场几次多久的了吗呢请问你好")
+    + list("服務專員評價報酬現場幾次知識產權")
+    + list("ＡＢＣ１２３abc ip s，。！？、（）《》 　\t😀👎-_/")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=30))
+def test_normalisation_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_cleaning_any_unicode_is_idempotent_and_trimmed(text: str) -> None:
+    once = clean(text)
+    assert clean(once) == once
+    assert once == once.strip()
+    assert "  " not in once
