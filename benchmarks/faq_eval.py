@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list every failure")
     args = parser.parse_args(argv)
 
+    if not args.eval.exists():
+        print(f"no evaluation set at {args.eval}")
+        return 1
     started = time.perf_counter()
     kb = load_folder(args.knowledge)
     matcher = Matcher(kb)

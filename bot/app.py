@@ -25,6 +25,7 @@ from bot.handlers import basics, digest, history, onboarding, status, visit
 from bot.handlers.errors import on_error
 from bot.jobs import daily
 from bot.services.container import Services
+from bot.updates import PerUserUpdateProcessor
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -39,6 +40,7 @@ def build_application(services: Services) -> Application:
         .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .concurrent_updates(PerUserUpdateProcessor())
         .post_init(_post_init)
         .build()
     )

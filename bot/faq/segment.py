@@ -7,7 +7,7 @@ into known words by forward maximum matching against a lexicon (the
 knowledge base's tags, the short word groups its authors separated with
 spaces, and the lexicon's canonical terms), then makes bigrams *within* words
 and within the stretches of unknown characters between them.  A lone
-character between two words becomes a token of its own ("能改" in "记录可以改").
+character between two words becomes a token of its own ("改" in "记录可以改").
 
 The same segmenter is applied to the knowledge base and to the questions, so
 both sides are cut the same way.

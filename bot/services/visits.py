@@ -7,7 +7,7 @@ in the same transaction, so a redelivered update is never applied twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -191,7 +191,7 @@ def step(svc: Services, person_id: int, draft_id: int | None, inp: Input, key: s
         draft.data, draft.step, draft.status, draft.updated_at = data, new_step, "active", now
         uow.visits.mark(key, now)
         uow.commit()
-        return Outcome(_state(svc, uow, draft))
+        return Outcome(replace(state, step=new_step, data=dict(data), status="active"))
 
 
 # ── submitting, cancelling ────────────────────────────────────────────
