@@ -6,6 +6,9 @@ that matches, so specific handlers come before general ones.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -15,19 +18,21 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot import menus
 from bot.context import BotContext, BotData
-from bot.handlers import basics, digest, history, onboarding, status, visit
+from bot.handlers import basics, digest, faq, history, onboarding, status, visit
 from bot.handlers.errors import on_error
 from bot.jobs import daily
 from bot.services.container import Services
 from bot.updates import PerUserUpdateProcessor
 
 PRIVATE = filters.ChatType.PRIVATE
+log = logging.getLogger(__name__)
 
 
 def build_application(services: Services) -> Application:
@@ -107,18 +112,24 @@ def register_handlers(app: Application) -> None:
     # 6. Supervisors: the digest on demand.
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=PRIVATE))
 
-    # 7. Reply-keyboard buttons do what their commands do.
+    # 7. Policy questions: /ask, suggestion and feedback buttons, inline mode, /reload.
+    app.add_handler(CommandHandler("ask", faq.ask_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(faq.faq_press, pattern=r"^fq:"))
+    app.add_handler(InlineQueryHandler(faq.inline_query))
+    app.add_handler(CommandHandler("reload", faq.reload_command, filters=PRIVATE))
+
+    # 8. Reply-keyboard buttons do what their commands do.
     buttons = {text: name for text, name in menus.button_commands().items()
                if name in _BUTTON_ACTIONS}
     app.add_handler(MessageHandler(PRIVATE & filters.Text(list(buttons)), _button(buttons)))
 
-    # 8. Fallbacks, last: unknown commands, non-text content, plain text.
+    # 9. Fallbacks, last: unknown commands, non-text content; plain text is a question.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, basics.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, basics.plain_text))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, faq.plain_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    basics.unsupported_content))
 
-    # 9. Errors: log, tell the administrator, apologise.
+    # 10. Errors: log, tell the administrator, apologise.
     app.add_error_handler(on_error)
 
 
@@ -128,6 +139,7 @@ _BUTTON_ACTIONS = {
     "history": history.history_command,
     "status": status.status_command,
     "digest": digest.digest_command,
+    "ask": faq.ask_button,
 }
 
 
@@ -140,7 +152,13 @@ def _button(buttons: dict[str, str]):  # type: ignore[no-untyped-def]
 
 
 async def _post_init(app: Application) -> None:
-    """Default command lists for people not yet registered, in both languages."""
+    """Load the knowledge base; set the default command lists for unregistered people."""
+    services = app.bot_data.services
+    assert services is not None
+    problems = await asyncio.to_thread(services.knowledge.load)
+    if problems:
+        log.error("knowledge folder has %d problem(s); serving no FAQ answers until /reload:\n%s",
+                  len(problems), "\n".join(map(str, problems[:20])))
     for lang in ("zh", "en"):
         await app.bot.set_my_commands(menus.commands("guest", lang),
                                       language_code=None if lang == "zh" else lang)

@@ -36,7 +36,7 @@ MENUS: dict[str, Menu] = {
 
 # Commands whose features have landed; the rest stay out of menus until they do.
 AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history", "status",
-                       "digest"}
+                       "digest", "ask", "reload"}
 
 
 def menu(role: str) -> Menu:

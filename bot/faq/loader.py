@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 ID_PATTERN: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Entry ids travel in Telegram button data (64 bytes with a prefix and a question number).
+MAX_ENTRY_ID = 40
 MIN_ALTERNATES: Final[int] = 3
 # A phone screen shows roughly 600 Chinese characters before the reader has to
 # scroll a long way; longer answers should be split or summarised.
@@ -257,6 +259,8 @@ def _check_entry(report: _FileReport, node: Node, index: int) -> None:
     entry_id = _string(report, fields, "id", label)
     if entry_id is not None and not ID_PATTERN.fullmatch(entry_id):
         report.problem(fields["id"][1], f"{label}: id must match [a-z0-9-] (got '{entry_id}')")
+    elif entry_id is not None and len(entry_id) > MAX_ENTRY_ID:
+        report.problem(fields["id"][1], f"{label}: id is longer than {MAX_ENTRY_ID} characters")
     question = _string(report, fields, "question", label)
     answer = _string(report, fields, "answer", label)
     if answer is not None and len(answer) > MAX_ANSWER_CHARS:

@@ -68,8 +68,3 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 async def unsupported_content(update: Update, context: BotContext) -> None:
     actor = await actor_of(update, context)
     await say(update, t("unknown.content", actor.language))
-
-
-async def plain_text(update: Update, context: BotContext) -> None:
-    actor = await actor_of(update, context)
-    await say(update, t("unknown.text_guest", actor.language))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.services.knowledge import Knowledge
 from bot.store.db import make_engine, make_session_factory
 from bot.store.uow import UnitOfWork
 from scheduler.policy import Policy, default_policy, load_policy
@@ -21,13 +22,15 @@ class Services:
     session_factory: sessionmaker[Session]
     clock: Clock
     policy: Policy
+    knowledge: Knowledge
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
         engine = make_engine(settings.database_url)
         clock = clock or SystemClock(settings.tz)
         policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
-        return cls(settings, engine, make_session_factory(engine), clock, policy)
+        return cls(settings, engine, make_session_factory(engine), clock, policy,
+                   Knowledge(settings.knowledge_dir))
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

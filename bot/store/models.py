@@ -402,3 +402,30 @@ class Snooze(Base):
         ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
     until: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime]
+
+
+class FaqQuestion(Base):
+    """A policy question asked, what the bot did with it, and the asker's verdict.
+
+    A knowledge gap is a question answered with "none", voted 👎, or whose suggestions were
+    all wrong ("都不是"); editors read them with ``ipbot knowledge gaps``.
+    """
+
+    __tablename__ = "faq_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    viewer: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default="chat")
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    vote: Mapped[str | None] = mapped_column(String(8))
+    gap: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('answer', 'suggest', 'none')", name="status"),
+        CheckConstraint("vote IS NULL OR vote IN ('up', 'down')", name="vote"),
+        CheckConstraint("gap IS NULL OR gap IN ('none', 'down', 'neither')", name="gap"),
+    )

@@ -15,9 +15,9 @@ def command_names(user) -> list[str]:
 
 async def test_each_role_is_recognised_with_its_commands_and_keyboard(world: World):
     cases = [
-        ("王敏", "服务专员", ["visit", "status", "history", "help", "lang", "cancel"], "📝 记录走访"),
-        ("赵磊", "特派员", ["visit", "status", "history", "help", "lang", "cancel"], "📝 记录走访"),
-        ("周洁", "监管人员", ["digest", "help", "lang", "cancel"], "📊 监管周报"),
+        ("王敏", "服务专员", ["visit", "status", "history", "ask", "help", "lang", "cancel"], "📝 记录走访"),
+        ("赵磊", "特派员", ["visit", "status", "history", "ask", "help", "lang", "cancel"], "📝 记录走访"),
+        ("周洁", "监管人员", ["digest", "ask", "help", "lang", "cancel"], "📊 监管周报"),
     ]
     for name, role, commands, button in cases:
         code = world.invite(person=name)
