@@ -34,6 +34,8 @@ async def running(app: Application, *, poll_timeout: int = 1) -> AsyncIterator[A
     """Start ``app`` polling inside the current event loop; stop it cleanly on exit."""
     async with app:
         assert app.updater is not None
+        if app.post_init is not None:  # as run_polling() does
+            await app.post_init(app)
         await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
                                         allowed_updates=Update.ALL_TYPES)
         await app.start()

@@ -20,10 +20,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cycle_app = typer.Typer(help="Service cycles (服务周期).", no_args_is_help=True)
 reminders_app = typer.Typer(help="Visit reminders.", no_args_is_help=True)
 digest_app = typer.Typer(help="Supervisor digests.", no_args_is_help=True)
+knowledge_app = typer.Typer(help="The FAQ knowledge folder.", no_args_is_help=True)
+faq_app = typer.Typer(help="Policy questions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(digest_app, name="digest")
+app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(faq_app, name="faq")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -246,6 +250,81 @@ def digest_send(ctx: typer.Context, at: AtOpt = None,
             typer.echo(raw("cli.digest_unbound", st.lang, names="、".join(report.unbound)))
     if report.failed or (to and not report.sent):
         raise typer.Exit(1)
+
+
+@knowledge_app.command("lint")
+def knowledge_lint(ctx: typer.Context, folder: Annotated[Path | None, typer.Argument(
+        help="Default: IPBOT_KNOWLEDGE_DIR.")] = None, as_json: JsonOpt = False) -> None:
+    """Check the folder: ids, required fields, sources, (near-)duplicate questions."""
+    from bot.faq import lint_folder, load_folder
+
+    st = state(ctx)
+    path = folder or st.settings().knowledge_dir
+    problems = lint_folder(path)
+    if as_json:
+        emit([{"file": p.file, "line": p.line, "problem": p.message} for p in problems])
+    elif problems:
+        for p in problems:
+            typer.echo(str(p), err=True)
+    else:
+        kb = load_folder(path)
+        typer.echo(raw("cli.lint_ok", st.lang, entries=len(kb), files=len(kb.sources)))
+    if problems:
+        raise typer.Exit(1)
+
+
+@knowledge_app.command("gaps")
+def knowledge_gaps(ctx: typer.Context, since: Annotated[str | None, typer.Option(
+        help="Only gaps since this date, YYYY-MM-DD.")] = None, as_json: JsonOpt = False) -> None:
+    """Questions the bot could not answer, voted 👎, or whose suggestions were all wrong."""
+    from bot.services import faq
+
+    st = state(ctx)
+    svc = st.services(migrated=True)
+    found = faq.gaps(svc, _parse_at(st, since))
+    if as_json:
+        emit([{"question": g.question, "count": g.count, "reasons": g.reasons,
+               "last": g.last.isoformat()} for g in found])
+        return
+    if not found:
+        typer.echo(raw("cli.gaps_none", st.lang))
+    for g in found:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(g.reasons.items()))
+        typer.echo(raw("cli.gap_line", st.lang, count=g.count, question=g.question,
+                       reasons=reasons, last=g.last.astimezone(svc.clock.tz)
+                       .strftime("%Y-%m-%d %H:%M")))
+
+
+@faq_app.command("ask")
+def faq_ask(ctx: typer.Context, question: Annotated[str, typer.Argument(help="The question.")],
+            as_role: Annotated[str, typer.Option(
+                "--as", help="Ask as: staff (commissioner/envoy/supervisor/admin), enterprise "
+                             "(an entity contact) or public (no invite).")] = "public",
+            as_json: JsonOpt = False) -> None:
+    """Answer exactly as the bot would (without logging the question)."""
+    from bot.handlers.faq import render_entry
+
+    st = state(ctx)
+    viewers = {"staff": "staff", "commissioner": "staff", "envoy": "staff",
+               "supervisor": "staff", "admin": "staff", "enterprise": "enterprise",
+               "contact": "enterprise", "public": "public", "guest": "public"}
+    if as_role not in viewers:
+        fail(st, f"--as must be one of: {', '.join(viewers)}")
+    svc = st.services()
+    result = svc.knowledge.match(question, viewers[as_role])
+    if as_json:
+        emit({"status": result.status, "matches": [
+            {"id": m.entry.id, "question": m.entry.question, "answer": m.entry.answer,
+             "source": " ".join(x for x in (m.entry.source.title, m.entry.source.number or "",
+                                            m.entry.section or "") if x),
+             "score": round(m.score, 4)} for m in result.matches]})
+        return
+    typer.echo(f"[{result.status}]")
+    if result.status == "answer":
+        typer.echo(render_entry(result.matches[0].entry, st.lang).replace("<b>", "")
+                   .replace("</b>", ""))
+    for m in result.matches[1:] if result.status == "answer" else result.matches:
+        typer.echo(f"  {m.score:.2f}  {m.entry.id}  {m.entry.question}")
 
 
 def _parse_at(st: CliState, value: str | None) -> datetime | None:

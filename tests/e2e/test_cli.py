@@ -133,3 +133,54 @@ def test_console_script_reports_a_malformed_setting_in_one_line(env, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == ("配置错误：IPBOT_TIMEZONE is invalid: "
                                      "Value error, unknown time zone 'Mars/Olympus'")
+
+
+def test_faq_ask_json_and_audience(env):
+    code, out, _ = ipbot("faq", "ask", "特派员 走访 频次", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["status"] == "answer"
+    assert data["matches"][0]["id"] == "zj-envoy-visit-frequency"
+    assert set(data["matches"][0]) == {"id", "question", "answer", "source", "score"}
+    assert "浙质标知办〔2025〕3号" in data["matches"][0]["source"]
+    code, out, _ = ipbot("faq", "ask", "明天杭州天气怎么样", "--json")
+    assert json.loads(out) == {"status": "none", "matches": []}
+    staff_only = "用 /visit 记录走访要填哪些内容？"
+    assert json.loads(ipbot("faq", "ask", staff_only, "--as", "staff", "--json")[1])[
+        "matches"][0]["id"] == "bot-visit-steps"
+    public = json.loads(ipbot("faq", "ask", staff_only, "--as", "enterprise", "--json")[1])
+    assert all(m["id"] != "bot-visit-steps" for m in public["matches"])
+    assert ipbot("faq", "ask", "x", "--as", "martian")[0] == 1
+
+
+def test_knowledge_lint_reports_file_and_line(env, tmp_path):
+    code, out, _ = ipbot("knowledge", "lint")
+    assert code == 0 and "186" in out
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        "source:\n  id: a\n  title: T\n  issuer: I\n  number: null\n  date: null\n"
+        "  region: null\nentries:\n  - id: Bad_Id\n    question: 问题\n    alternates: [一, 二]\n"
+        "    answer: 答\n    section: s\n    audience: nobody\n    tags: []\n", encoding="utf-8")
+    code, _, err = ipbot("knowledge", "lint", str(folder))
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) >= 3
+    assert all(line.startswith(str(folder / "a.yaml") + ":") or line.startswith("a.yaml:")
+               for line in lines)
+    assert any(":9:" in line for line in lines)  # the id's line
+
+
+def test_knowledge_gaps_lists_logged_gaps(env):
+    from bot.config import load_settings
+    from bot.services import faq
+    from bot.services.container import Services
+
+    assert ipbot("db", "upgrade")[0] == 0
+    svc = Services.create(load_settings())
+    for _ in range(2):
+        faq.ask(svc, None, "公司注销流程怎么走")
+    svc.close()
+    code, out, _ = ipbot("knowledge", "gaps", "--json")
+    gaps = json.loads(out)
+    assert code == 0 and gaps[0]["count"] >= 1
+    code, out, _ = ipbot("knowledge", "gaps", "--since", "2999-01-01")
+    assert "没有记录到知识缺口" in out
