@@ -9,14 +9,17 @@ from tests.e2e.conftest import World
 pytestmark = pytest.mark.e2e
 
 
+STAFF_COMMANDS = ("visit", "status", "history", "ask", "help", "lang", "cancel")
+
+
 def command_names(user) -> list[str]:
     return [name for name, _ in user.commands]
 
 
 async def test_each_role_is_recognised_with_its_commands_and_keyboard(world: World):
     cases = [
-        ("王敏", "服务专员", ["visit", "status", "history", "ask", "help", "lang", "cancel"], "📝 记录走访"),
-        ("赵磊", "特派员", ["visit", "status", "history", "ask", "help", "lang", "cancel"], "📝 记录走访"),
+        ("王敏", "服务专员", [*STAFF_COMMANDS], "📝 记录走访"),
+        ("赵磊", "特派员", [*STAFF_COMMANDS], "📝 记录走访"),
         ("周洁", "监管人员", ["digest", "ask", "help", "lang", "cancel"], "📊 监管周报"),
     ]
     for name, role, commands, button in cases:

@@ -32,8 +32,9 @@ class BotProcess:
     async def start(self, server: FakeBotAPI) -> None:
         before = len(server.calls("getUpdates"))
         script = Path(sys.executable).with_name("ipbot")
-        self.proc = subprocess.Popen([str(script), "run"], env=self.env, cwd=self.cwd,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 (start-up is instant; we poll below)
+            [str(script), "run"], env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
         for _ in range(300):  # polling has begun once getUpdates arrives
             if len(server.calls("getUpdates")) > before:
                 return
