@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot import menus
 from bot.context import BotContext, BotData
-from bot.handlers import basics, digest, faq, history, onboarding, status, visit
+from bot.handlers import basics, consult, digest, faq, history, onboarding, status, visit
 from bot.handlers.errors import on_error
 from bot.jobs import daily
 from bot.services.container import Services
@@ -63,6 +63,7 @@ def register_jobs(app: Application) -> None:
     assert services is not None
     policy = services.policy
     jobs.run_repeating(visit.pause_idle_drafts, interval=60, first=5, name="pause-idle-drafts")
+    jobs.run_repeating(consult.timeliness, interval=900, first=30, name="consultation-timeliness")
     send_at = policy.send_time.replace(tzinfo=policy.tz)
     jobs.run_daily(daily.daily_reminders, time=send_at, name="daily-reminders")
     # Down at send time? The first start after it sends that day's due reminders (only the
@@ -79,6 +80,9 @@ def register_handlers(app: Application) -> None:
     # Conversations kept in the database take the messages typed into them first. PTB runs at
     # most one handler per group, so each router has its own group; what a router does not
     # consume (it raises ApplicationHandlerStop when it does) falls through to group 0.
+    # -3. A consultation thread: the owner's answer after 回复, the asker's follow-up.
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, consult.route_thread_text),
+                    group=-3)
     # -2. An entity contact who owes a comment on a visit they rated.
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, visit.route_contact_comment),
                     group=-2)
@@ -112,24 +116,29 @@ def register_handlers(app: Application) -> None:
     # 6. Supervisors: the digest on demand.
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=PRIVATE))
 
-    # 7. Policy questions: /ask, suggestion and feedback buttons, inline mode, /reload.
+    # 7. Consultations: hand-over, claim, reply, follow-up, solve; /inbox and /reply.
+    app.add_handler(CallbackQueryHandler(consult.consult_press, pattern=r"^cs:"))
+    app.add_handler(CommandHandler("inbox", consult.inbox_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("reply", consult.reply_command, filters=PRIVATE))
+
+    # 8. Policy questions: /ask, suggestion and feedback buttons, inline mode, /reload.
     app.add_handler(CommandHandler("ask", faq.ask_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(faq.faq_press, pattern=r"^fq:"))
     app.add_handler(InlineQueryHandler(faq.inline_query))
     app.add_handler(CommandHandler("reload", faq.reload_command, filters=PRIVATE))
 
-    # 8. Reply-keyboard buttons do what their commands do.
+    # 9. Reply-keyboard buttons do what their commands do.
     buttons = {text: name for text, name in menus.button_commands().items()
                if name in _BUTTON_ACTIONS}
     app.add_handler(MessageHandler(PRIVATE & filters.Text(list(buttons)), _button(buttons)))
 
-    # 9. Fallbacks, last: unknown commands, non-text content; plain text is a question.
+    # 10. Fallbacks, last: unknown commands, non-text content; plain text is a question.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, basics.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, faq.plain_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    basics.unsupported_content))
 
-    # 10. Errors: log, tell the administrator, apologise.
+    # 11. Errors: log, tell the administrator, apologise.
     app.add_error_handler(on_error)
 
 
@@ -140,6 +149,7 @@ _BUTTON_ACTIONS = {
     "status": status.status_command,
     "digest": digest.digest_command,
     "ask": faq.ask_button,
+    "inbox": consult.inbox_command,
 }
 
 

@@ -28,7 +28,8 @@ MENUS: dict[str, Menu] = {
                   (("visit", "status"), ("history", "ask"), ("help",))),
     "staff": Menu(("visit", "status", "history", "inbox", "ask", *_COMMON),
                   (("visit", "status"), ("history", "inbox"), ("ask", "help"))),
-    "supervisor": Menu(("digest", "ask", *_COMMON), (("digest", "ask"), ("help",))),
+    "supervisor": Menu(("digest", "inbox", "ask", *_COMMON),
+                       (("digest", "inbox"), ("ask", "help"))),
     "admin": Menu(("digest", "reload", "ask", *_COMMON), (("digest", "ask"), ("help",))),
     "contact": Menu(("ask", *_COMMON), (("ask", "help"),)),
     "guest": Menu(("start", "ask", *_COMMON), (("ask", "help"),)),
@@ -36,7 +37,7 @@ MENUS: dict[str, Menu] = {
 
 # Commands whose features have landed; the rest stay out of menus until they do.
 AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history", "status",
-                       "digest", "ask", "reload"}
+                       "digest", "ask", "reload", "inbox"}
 
 
 def menu(role: str) -> Menu:

@@ -18,10 +18,12 @@ from bot.context import BotContext
 from bot.domain.vocab import Role
 from bot.faq import Entry, MatchResult
 from bot.handlers.common import actor_of, answer, require, run, say
+from bot.handlers.consult import hand_over_button
 from bot.i18n import raw, t
 from bot.render import problem
 from bot.services import faq
 from bot.services.errors import ServiceError
+from bot.services.identity import Actor, ActorKind
 
 PREFIX = "fq"
 
@@ -67,6 +69,18 @@ async def reply_to_question(update: Update, context: BotContext, question: str) 
         await say(update, t("faq.suggest", lang), reply_markup=InlineKeyboardMarkup(rows))
     else:
         await say(update, t("faq.none", lang))
+        await _offer_person(update, actor, asked.question_id)
+
+
+async def _offer_person(update: Update, actor: Actor, question_id: int) -> None:
+    """When the knowledge base fails: an entity contact may ask their commissioner; anyone
+    else is told how to get one."""
+    lang = actor.language
+    if actor.kind is ActorKind.CONTACT:
+        await say(update, t("consult.offer", lang),
+                  reply_markup=hand_over_button(question_id, lang))
+    elif actor.kind is ActorKind.GUEST:
+        await say(update, t("consult.guest_hint", lang))
 
 
 async def plain_text(update: Update, context: BotContext) -> None:
@@ -110,11 +124,14 @@ async def faq_press(update: Update, context: BotContext) -> None:
             await answer(update)
             await query.edit_message_reply_markup(None)
             await say(update, t("faq.neither", lang))
+            await _offer_person(update, actor, question_id)
         elif action in ("u", "d"):
             await run(faq.vote, svc, actor, question_id, action == "u")
             await answer(update, raw("faq.thanks_up" if action == "u" else "faq.thanks_down",
                                      lang))
             await query.edit_message_reply_markup(None)
+            if action == "d":
+                await _offer_person(update, actor, question_id)
         else:
             await answer(update, raw("visit.stale_button", lang))
     except ServiceError as exc:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bot.reports import (
+    ConsultationRow,
     DigestInput,
     DisputeRow,
     FollowUpRow,
@@ -17,6 +18,7 @@ from bot.reports import (
     UnboundRow,
     VisitRow,
 )
+from bot.services import consultations
 from bot.services.container import Services
 from bot.services.obligations import states
 from bot.store.models import (
@@ -113,5 +115,9 @@ def digest_input(svc: Services, scope: Scope, at: datetime, period_label: str) -
             role = "commissioner" if "commissioner" in p.role_names else "envoy"
             unbound.append(UnboundRow(p.name, role, p.unit, where_.city if where_ else None,
                                       where_.county if where_ else None))
+    overdue = tuple(ConsultationRow(v.asker_name, v.entity, v.city, v.county, v.created_at,
+                                    v.question, "overdue")
+                    for item in consultations.late(svc, at) if item.kind == "answer"
+                    for v in (item.view,))
     return DigestInput(scope, at, period_label, obligations, tuple(visits), tuple(disputes),
-                       tuple(followups), tuple(unbound))
+                       tuple(followups), tuple(unbound), overdue)

@@ -276,7 +276,9 @@ class Visit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(16), unique=True)
-    draft_id: Mapped[int] = mapped_column(Integer, unique=True)  # one visit per draft
+    # one visit per draft; or per answered consultation (解答咨询, off-site)
+    draft_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    consultation_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="RESTRICT"))
     role: Mapped[str] = mapped_column(String(16))
@@ -429,3 +431,75 @@ class FaqQuestion(Base):
         CheckConstraint("vote IS NULL OR vote IN ('up', 'down')", name="vote"),
         CheckConstraint("gap IS NULL OR gap IN ('none', 'down', 'neither')", name="gap"),
     )
+
+
+class Consultation(Base):
+    """解答咨询: a served entity's question handed to its commissioners.
+
+    open → claimed (an owner took it) → answered → closed (solved, or 7 days after the last
+    answer). ``awaiting`` says whose next text belongs to this thread: the owner's answer or
+    the asker's follow-up.
+    """
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="RESTRICT"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("entity_contacts.id", ondelete="RESTRICT"))
+    question: Mapped[str] = mapped_column(Text)
+    faq_question_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    escalated: Mapped[bool] = mapped_column(default=False)
+    awaiting: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_at: Mapped[datetime | None]
+    last_answer_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    solved: Mapped[bool] = mapped_column(default=False)
+    rating: Mapped[int | None]
+
+    entity: Mapped[Entity] = relationship(lazy="joined")
+    contact: Mapped[EntityContact] = relationship(lazy="joined")
+    owner: Mapped[Person | None] = relationship(lazy="joined")
+    messages: Mapped[list[ConsultationMessage]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ConsultationMessage.id")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'claimed', 'answered', 'closed')", name="status"),
+        CheckConstraint("awaiting IS NULL OR awaiting IN ('owner', 'asker')", name="awaiting"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+    )
+
+
+class ConsultationMessage(Base):
+    __tablename__ = "consultation_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    consultation: Mapped[Consultation] = relationship(back_populates="messages")
+
+    __table_args__ = (CheckConstraint("sender IN ('asker', 'owner')", name="sender"),)
+
+
+class KnowledgeProposal(Base):
+    """An answered consultation proposed for the knowledge base; an editor reviews it."""
+
+    __tablename__ = "knowledge_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    exported_at: Mapped[datetime | None]

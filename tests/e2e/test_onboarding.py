@@ -9,7 +9,8 @@ from tests.e2e.conftest import World
 pytestmark = pytest.mark.e2e
 
 
-STAFF_COMMANDS = ("visit", "status", "history", "ask", "help", "lang", "cancel")
+ENVOY_COMMANDS = ("visit", "status", "history", "ask", "help", "lang", "cancel")
+COMMISSIONER_COMMANDS = ("visit", "status", "history", "inbox", "ask", "help", "lang", "cancel")
 
 
 def command_names(user) -> list[str]:
@@ -18,9 +19,9 @@ def command_names(user) -> list[str]:
 
 async def test_each_role_is_recognised_with_its_commands_and_keyboard(world: World):
     cases = [
-        ("王敏", "服务专员", [*STAFF_COMMANDS], "📝 记录走访"),
-        ("赵磊", "特派员", [*STAFF_COMMANDS], "📝 记录走访"),
-        ("周洁", "监管人员", ["digest", "ask", "help", "lang", "cancel"], "📊 监管周报"),
+        ("王敏", "服务专员", [*COMMISSIONER_COMMANDS], "📥 待答咨询"),
+        ("赵磊", "特派员", [*ENVOY_COMMANDS], "📝 记录走访"),
+        ("周洁", "监管人员", ["digest", "inbox", "ask", "help", "lang", "cancel"], "📊 监管周报"),
     ]
     for name, role, commands, button in cases:
         code = world.invite(person=name)
