@@ -295,6 +295,46 @@ def knowledge_gaps(ctx: typer.Context, since: Annotated[str | None, typer.Option
                        .strftime("%Y-%m-%d %H:%M")))
 
 
+@knowledge_app.command("proposals")
+def knowledge_proposals(ctx: typer.Context, export: Annotated[Path | None, typer.Option(
+        "--export", help="Write them as a knowledge file for an editor to complete.")] = None,
+        as_json: JsonOpt = False) -> None:
+    """Answers commissioners proposed for the knowledge base (加入知识库), for review."""
+    import yaml
+
+    from bot.services import consultations
+
+    st = state(ctx)
+    svc = st.services(migrated=True)
+    rows = consultations.proposals(svc, mark_exported=export is not None)
+    if as_json:
+        emit([{"id": r.id, "consultation": r.consultation_id, "question": r.question,
+               "answer": r.answer, "created_at": r.created_at.isoformat()} for r in rows])
+        return
+    if not rows:
+        typer.echo(raw("cli.proposals_none", st.lang))
+        return
+    if export is None:
+        for r in rows:
+            typer.echo(f"#{r.id} · {r.question}\n    {r.answer}")
+        return
+    day = svc.clock.now().date()
+    document = {
+        "source": {"id": "proposals", "title": "TODO: 出处文件标题", "issuer": "TODO: 发文单位",
+                   "number": None, "date": None, "region": None},
+        "entries": [{
+            "id": f"proposal-{day:%Y%m%d}-{r.id}", "question": r.question,
+            "alternates": ["TODO: 同义问法一", "TODO: 同义问法二", "TODO: 同义问法三"],
+            "answer": r.answer, "section": "TODO: 章节", "audience": "everyone",
+            "tags": ["咨询转入"]} for r in rows]}
+    header = ("# Proposals from answered consultations (解答咨询). An editor completes every\n"
+              "# TODO (source, alternates, section), checks the answer against the policy,\n"
+              "# runs `ipbot knowledge lint`, then commits the file into knowledge/.\n")
+    export.write_text(header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False,
+                                               width=100), encoding="utf-8")
+    typer.echo(raw("cli.proposals_exported", st.lang, count=len(rows), path=export))
+
+
 @faq_app.command("ask")
 def faq_ask(ctx: typer.Context, question: Annotated[str, typer.Argument(help="The question.")],
             as_role: Annotated[str, typer.Option(

@@ -127,7 +127,11 @@ async def consult_press(update: Update, context: BotContext) -> None:
         else:
             await answer(update, raw("visit.stale_button", lang))
     except ServiceError as exc:
-        await answer(update, problem(exc.code, exc.values, lang, html=False), alert=True)
+        if action == "new":  # the asker reads why in the chat (daily limit, already sent)
+            await answer(update)
+            await say(update, problem(exc.code, exc.values, lang))
+        else:
+            await answer(update, problem(exc.code, exc.values, lang, html=False), alert=True)
 
 
 async def _drop(query) -> None:  # type: ignore[no-untyped-def]

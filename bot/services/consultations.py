@@ -76,10 +76,14 @@ def _commissioners(uow: UnitOfWork, entity_id: int, day) -> list[Person]:  # typ
 def _supervisors_for(uow: UnitOfWork, city: str, county: str) -> list[Person]:
     people = uow.session.scalars(select(Person).join(PersonRole).where(
         PersonRole.role == "supervisor").distinct()).all()
-    county_level = [p for p in people if p.scope_county and p.scope_county == county]
-    if county_level:
-        return county_level
-    return [p for p in people if p.scope_city and not p.scope_county and p.scope_city == city]
+    for level in (
+        [p for p in people if p.scope_county and p.scope_county == county],
+        [p for p in people if p.scope_city and not p.scope_county and p.scope_city == city],
+        [p for p in people if not p.scope_city and not p.scope_county],  # the province
+    ):
+        if any(p.telegram_id for p in level):
+            return level
+    return []
 
 
 def _recipient(p: Person) -> Recipient | None:
