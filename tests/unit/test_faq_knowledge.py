@@ -35,7 +35,6 @@ def test_shipped_folder_lints_clean_and_loads() -> None:
 
 
 @needs_knowledge
-@pytest.mark.skipif(not EVAL.exists(), reason="no evaluation set yet")
 def test_evaluation_set_accuracy_floor() -> None:
     kb = load_folder(KNOWLEDGE)
     matcher = Matcher(kb)
