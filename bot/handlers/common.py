@@ -87,3 +87,17 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         await query.answer(text, show_alert=alert)
     except BadRequest:
         pass
+
+
+async def parse_press(update: Update, lang: str) -> tuple[str, int, list[str]] | None:
+    """``prefix:action:<number>[:more]`` → (action, number, all parts). A malformed or forged
+    press is answered with the stale-button note and gives None."""
+    from bot.i18n import raw
+
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    if len(parts) < 3 or not parts[2].isdigit():
+        await answer(update, raw("visit.stale_button", lang))
+        return None
+    return parts[1], int(parts[2]), parts

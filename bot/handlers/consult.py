@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.domain.vocab import Role
-from bot.handlers.common import actor_of, answer, require, run, say
+from bot.handlers.common import actor_of, answer, parse_press, require, run, say
 from bot.handlers.visit import update_key
 from bot.i18n import raw, t
 from bot.jobs.throttle import Throttle
@@ -61,11 +61,10 @@ async def consult_press(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     actor = await actor_of(update, context)
     lang, svc = actor.language, context.services
-    parts = query.data.split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
-        await answer(update, raw("visit.stale_button", lang))
+    parsed = await parse_press(update, lang)
+    if parsed is None:
         return
-    action, cid = parts[1], int(parts[2])
+    action, cid, parts = parsed
     try:
         if action == "new" and actor.contact_id is not None:
             created = await run(consultations.create, svc, actor.contact_id, cid)
@@ -76,13 +75,13 @@ async def consult_press(update: Update, context: BotContext) -> None:
                 why = raw("consult.why_unbound" if created.commissioner_names else
                           "consult.why_none", lang)
                 to = (raw("consult.to_supervisors", lang,
-                          names="、".join(r.name for r in created.recipients))
+                          names=raw("sep.list", lang).join(r.name for r in created.recipients))
                       if created.recipients else raw("consult.to_nobody", lang))
                 await say(update, t("consult.created_escalated", lang, why=why, to=to,
                                     id=view.id))
             else:
-                await say(update, t("consult.created", lang, id=view.id,
-                                    names="、".join(r.name for r in created.recipients)))
+                names = raw("sep.list", lang).join(r.name for r in created.recipients)
+                await say(update, t("consult.created", lang, id=view.id, names=names))
             await notify_new(context, view, created.recipients)
         elif action in ("claim", "reply") and actor.person_id is not None:
             if action == "claim":

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from bot.context import BotContext
 from bot.domain.vocab import Role
 from bot.faq import Entry, MatchResult
-from bot.handlers.common import actor_of, answer, require, run, say
+from bot.handlers.common import actor_of, answer, parse_press, require, run, say
 from bot.handlers.consult import hand_over_button
 from bot.i18n import raw, t
 from bot.render import problem
@@ -109,11 +109,10 @@ async def faq_press(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     actor = await actor_of(update, context)
     lang, svc = actor.language, context.services
-    parts = query.data.split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
-        await answer(update, raw("visit.stale_button", lang))
+    parsed = await parse_press(update, lang)
+    if parsed is None:
         return
-    action, question_id = parts[1], int(parts[2])
+    action, question_id, parts = parsed
     try:
         if action == "s" and len(parts) == 4:
             entry = await run(faq.choose, svc, actor, question_id, parts[3])

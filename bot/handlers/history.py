@@ -14,6 +14,7 @@ from bot.render import problem
 from bot.services import visit_records
 from bot.services.errors import ServiceError
 from bot.services.visit_records import VisitView
+from scheduler.policy import Policy
 
 PREFIX = "h"
 
@@ -48,14 +49,18 @@ async def _page(context: BotContext, person_id: int, page: int, lang: str
     return t("history.title", lang, page=page + 1, pages=pages), InlineKeyboardMarkup(buttons)
 
 
-def _detail(v: VisitView, lang: str) -> tuple[str, InlineKeyboardMarkup]:
-    none = raw("visit.f_none", lang)
+def _detail(v: VisitView, lang: str, policy: Policy) -> tuple[str, InlineKeyboardMarkup]:
+    none, sep = raw("visit.f_none", lang), raw("sep.list", lang)
+    known = {x.key: x for x in policy.role(v.role).tasks}
+    # a task key that a later policy dropped shows as itself
+    tasks = [(known[k].en if lang == "en" else known[k].zh) if k in known else k
+             for k in v.tasks]
     loc = v.location
     rows = [
         ("whom", v.target), ("when", v.visit_date),
         ("how", raw(f"mode_short.{v.mode}", lang)),
-        ("what", "、".join(v.tasks) or none), ("summary", v.summary), ("needs", v.needs or none),
-        ("followups", "；".join(v.followups) or none),
+        ("what", sep.join(tasks) or none), ("summary", v.summary), ("needs", v.needs or none),
+        ("followups", raw("sep.items", lang).join(v.followups) or none),
         ("location", raw("visit.f_location_value", lang, lat=loc["lat"], lon=loc["lon"],
                          live=raw("visit.f_live", lang) if loc["live"] else "") if loc else none),
         ("photos", raw("visit.f_photos_value", lang, count=v.photos)),
@@ -63,7 +68,7 @@ def _detail(v: VisitView, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     lines = [f"<b>{v.number}</b>"] + [
         t("visit.card_row", lang, label=raw(f"visit.f_{k}", lang), value=val) for k, val in rows]
     if v.confirmations:
-        states = "、".join(raw(f"confirm_status.{s}", lang) + (f" {r}★" if r else "")
+        states = sep.join(raw(f"confirm_status.{s}", lang) + (f" {r}★" if r else "")
                           for s, r in v.confirmations)
         lines.append(t("visit.card_row", lang, label=raw("history.confirmations", lang),
                        value=states))
@@ -95,7 +100,7 @@ async def history_press(update: Update, context: BotContext) -> None:
             await query.edit_message_text(text, reply_markup=markup)
         elif action == "open":
             view = await run(visit_records.detail, svc, person, value)
-            text, markup = _detail(view, lang)
+            text, markup = _detail(view, lang, svc.policy)
             await answer(update)
             await query.edit_message_text(text, reply_markup=markup)
         elif action == "del":

@@ -141,7 +141,8 @@ def card(state: DraftState, lang: str) -> str:
     mode_text = (raw(f"mode_short.{mode}", lang) + raw(
         "visit.counts_note" if mode == "on_site" else "visit.not_counts_note", lang)
                  ) if mode else none
-    tasks = "、".join(task_label(state, k, lang) for k in d.get("tasks", [])) or none
+    sep = raw("sep.list", lang)
+    tasks = sep.join(task_label(state, k, lang) for k in d.get("tasks", [])) or none
     items = d.get("followups", [])
     loc = d.get("location")
     location = raw("visit.f_location_value", lang, lat=loc["lat"], lon=loc["lon"],
@@ -150,7 +151,7 @@ def card(state: DraftState, lang: str) -> str:
         ("whom", target), ("when", d.get("visit_date") or none), ("how", mode_text),
         ("what", tasks), ("summary", d.get("summary") or none),
         ("needs", d.get("needs") or none),
-        ("followups", "；".join(items) if items else none),
+        ("followups", raw("sep.items", lang).join(items) if items else none),
     ]
     if mode == "on_site":
         rows.append(("location", location))

@@ -6,6 +6,7 @@ All state is in the database; every change commits before the bot says anything 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -207,16 +208,27 @@ def awaiting_asker(svc: Services, contact_id: int) -> int | None:
             Consultation.status != "closed"))
 
 
-def answer(svc: Services, person_id: int, consultation_id: int, text: str, key: str) -> View:
-    """Store the owner's answer; it counts as 解答咨询 in the owner's service record."""
-    now = svc.clock.now()
+def _thread_text(text: str) -> str:
     text = text.strip()
     if not 1 <= len(text) <= 3000:
         raise ServiceError("consult.length")
+    return text
+
+
+def _open_thread(uow: UnitOfWork, consultation_id: int,
+                 mine: Callable[[Consultation], bool]) -> Consultation:
+    """The consultation, if it is still open and ``mine`` says it is the caller's."""
+    row = _load(uow, consultation_id)
+    if not mine(row) or row.status == "closed":
+        raise ServiceError("visit.stale_button")
+    return row
+
+
+def answer(svc: Services, person_id: int, consultation_id: int, text: str, key: str) -> View:
+    """Store the owner's answer; it counts as 解答咨询 in the owner's service record."""
+    now, text = svc.clock.now(), _thread_text(text)
     with svc.uow() as uow:
-        row = _load(uow, consultation_id)
-        if row.owner_id != person_id or row.status == "closed":
-            raise ServiceError("visit.stale_button")
+        row = _open_thread(uow, consultation_id, lambda r: r.owner_id == person_id)
         if uow.visits.seen(key):
             return _view(row)
         row.messages.append(ConsultationMessage(sender="owner", person_id=person_id, text=text,
@@ -257,14 +269,9 @@ def follow_up_mode(svc: Services, contact_id: int, consultation_id: int) -> View
 
 def follow_up(svc: Services, contact_id: int, consultation_id: int, text: str, key: str
               ) -> tuple[View, Recipient | None]:
-    now = svc.clock.now()
-    text = text.strip()
-    if not 1 <= len(text) <= 3000:
-        raise ServiceError("consult.length")
+    now, text = svc.clock.now(), _thread_text(text)
     with svc.uow() as uow:
-        row = _load(uow, consultation_id)
-        if row.contact_id != contact_id or row.status == "closed":
-            raise ServiceError("visit.stale_button")
+        row = _open_thread(uow, consultation_id, lambda r: r.contact_id == contact_id)
         if not uow.visits.seen(key):
             row.messages.append(ConsultationMessage(sender="asker", text=text, at=now))
             row.status = "claimed" if row.owner_id else "open"

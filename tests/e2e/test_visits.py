@@ -269,6 +269,7 @@ async def test_history_edit_with_reason_and_delete_are_audited(world: World):
     await user.press(listing, buttons(listing)[0])
     detail = await user.expect_edit(listing)
     assert "V2026-000001" in detail.text and "浙江大学" in detail.text
+    assert "了解情况" in detail.text and "understand_situation" not in detail.text
     await user.press(detail, "✏️ 修改")
     card = await user.expect_message(contains="正在修改 V2026-000001")
     await user.press(card, "✏️ 修改")
