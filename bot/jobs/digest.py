@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 
 from bot.jobs.reminders import period_label
 from bot.jobs.throttle import Throttle
-from bot.reports import build_digest, coverage_chart, digest_workbook
+from bot.reports import FontMissing, build_digest, coverage_chart, digest_workbook
 from bot.services import digest as digest_service
 from bot.services.container import Services
 from bot.services.digest import Supervisor
@@ -21,13 +21,23 @@ from bot.services.digest import Supervisor
 log = logging.getLogger(__name__)
 
 
-def render(svc: Services, sup: Supervisor, at: datetime) -> tuple[list[str], bytes, bytes]:
-    """(text parts, PNG, xlsx) of one supervisor's digest. Blocking: run it in a thread."""
+def render(svc: Services, sup: Supervisor, at: datetime
+           ) -> tuple[list[str], bytes | None, bytes]:
+    """(text parts, PNG, xlsx) of one supervisor's digest. Blocking: run it in a thread.
+
+    Without a CJK font the chart is left out (and logged) rather than drawn with boxes; the
+    text and the workbook still go out.
+    """
     lang = sup.language
     label = period_label("quarter", at.astimezone(svc.policy.tz).date(), lang)
     inp = digest_service.digest_input(svc, sup.scope, at, label)
     digest = build_digest(inp, lang)
-    return digest.text_parts(lang), coverage_chart(digest, lang), digest_workbook(digest, lang)
+    try:
+        png: bytes | None = coverage_chart(digest, lang)
+    except FontMissing as exc:
+        log.error("digest chart left out: %s", exc)
+        png = None
+    return digest.text_parts(lang), png, digest_workbook(digest, lang)
 
 
 async def send_digest(bot: Bot, svc: Services, sup: Supervisor, at: datetime,
@@ -39,7 +49,8 @@ async def send_digest(bot: Bot, svc: Services, sup: Supervisor, at: datetime,
     for part in parts:
         await throttle.send(chat, lambda p=part: bot.send_message(chat, p))
     day = at.astimezone(svc.policy.tz).date().isoformat()
-    await throttle.send(chat, lambda: bot.send_photo(chat, InputFile(png, f"digest-{day}.png")))
+    if png is not None:
+        await throttle.send(chat, lambda: bot.send_photo(chat, InputFile(png, f"digest-{day}.png")))
     await throttle.send(chat, lambda: bot.send_document(
         chat, InputFile(xlsx, f"digest-{day}.xlsx")))
 
