@@ -24,8 +24,10 @@ from sqlalchemy import insert, select
 
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.reports import Scope, build_digest, digest_workbook
 from bot.services import obligations
 from bot.services.container import Services
+from bot.services.digest import digest_input
 from bot.store import migrate
 from bot.store.models import (
     Assignment,
@@ -123,7 +125,15 @@ def run(scale: float) -> list[tuple]:
             found, _ = obligations.states(svc, AT)
             return len(found), len(due_reminders(found, AT.date(), svc.policy, set(), {}))
 
-        results = [measure("plain SELECT", plain_select), measure("obligation pass", full_pass)]
+        def digest():  # type: ignore[no-untyped-def]
+            inp = digest_input(svc, Scope("province"), AT, "2026Q4")
+            built = build_digest(inp, "zh")
+            parts = built.text_parts("zh")
+            book = digest_workbook(built, "zh")
+            return len(parts), len(book) // 1024
+
+        results = [measure("plain SELECT", plain_select), measure("obligation pass", full_pass),
+                   measure("digest (province)", digest)]
         svc.close()
     return [(scale, commissioners * 3 + envoys, visits, *r) for r in results]
 
@@ -142,6 +152,9 @@ def main() -> None:
             print(f"{scale_:>6.2f}{n_a:>13}{n_v:>9}  {label:<18}{secs:>9.2f}{mib:>10.1f}  {result}")
     full = [r for r in rows if r[3] == "obligation pass"]
     base = [r for r in rows if r[3] == "plain SELECT"]
+    dig = [r for r in rows if r[3] == "digest (province)"]
+    print(f"full scale: digest / plain SELECT = {dig[-1][4] / base[-1][4]:.1f}x; "
+          f"result = (messages, workbook KiB)")
     print(f"full scale: pass / plain SELECT = {full[-1][4] / base[-1][4]:.1f}x; "
           f"growth from 1/4 to full scale: x{full[-1][4] / full[0][4]:.1f} "
           f"(rows x{(full[-1][1] + full[-1][2]) / (full[0][1] + full[0][2]):.1f})")
