@@ -13,13 +13,14 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.services.container import Services
+from scheduler.policy import Policy
 
 log = logging.getLogger(__name__)
 
 
-def run_polling(settings: Settings) -> None:
+def run_polling(settings: Settings, policy: Policy | None = None) -> None:
     setup_logging(settings)
-    services = Services.create(settings)
+    services = Services.create(settings, policy=policy)
     app = build_application(services)
     log.info("starting long polling against the configured Bot API")
     try:

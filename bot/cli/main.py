@@ -146,6 +146,7 @@ def invite(
 def run(ctx: typer.Context) -> None:
     """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first."""
     from bot.runner import run_polling
+    from scheduler.policy import PolicyError, load_policy
 
     st = state(ctx)
     settings = st.settings()
@@ -153,8 +154,12 @@ def run(ctx: typer.Context) -> None:
         settings.require_token()
     except Exception as exc:  # ConfigError
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
+    try:
+        policy = load_policy(settings.policy_file) if settings.policy_file else None
+    except PolicyError as exc:
+        fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     migrate.upgrade(settings.database_url)
-    run_polling(settings)
+    run_polling(settings, policy)
 
 
 AtOpt = Annotated[str | None, typer.Option(

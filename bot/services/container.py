@@ -25,10 +25,12 @@ class Services:
     knowledge: Knowledge
 
     @classmethod
-    def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
+    def create(cls, settings: Settings, clock: Clock | None = None,
+               policy: Policy | None = None) -> Services:
         engine = make_engine(settings.database_url)
         clock = clock or SystemClock(settings.tz)
-        policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+        if policy is None:
+            policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
         return cls(settings, engine, make_session_factory(engine), clock, policy,
                    Knowledge(settings.knowledge_dir))
 

@@ -184,3 +184,16 @@ def test_knowledge_gaps_lists_logged_gaps(env):
     assert code == 0 and gaps[0]["count"] >= 1
     code, out, _ = ipbot("knowledge", "gaps", "--since", "2999-01-01")
     assert "没有记录到知识缺口" in out
+
+
+def test_run_with_a_malformed_policy_stops_with_file_line_and_reason(env, tmp_path, monkeypatch):
+    from scheduler.policy import default_policy_path
+
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(default_policy_path().read_text(encoding="utf-8").replace(
+        "reminder_lead_days: [30, 14, 7, 2]", "reminder_lead_days: [30, -14]"), encoding="utf-8")
+    monkeypatch.setenv("IPBOT_TOKEN", "1:abc")
+    monkeypatch.setenv("IPBOT_POLICY_FILE", str(bad))
+    code, _, err = ipbot("run")
+    assert code == 2 and err.count("\n") == 1
+    assert "policy.yaml:" in err and "reminder_lead_days" in err

@@ -183,3 +183,16 @@ async def test_a_burst_of_500_reminders_under_rate_limits_and_429s(db_url, botap
     statuses = [c.status for c in botapi.calls("sendMessage")]
     assert statuses.count(429) >= 3 and statuses.count(200) == 500
     services.close()
+
+
+async def test_cycle_end_and_evaluation_notices_reach_provincial_supervisors(world: World):
+    province = await world.onboard("周洁")
+    county = await world.onboard("郑华")  # notices go to the province level
+    await daily(world, "2027-01-04")  # first working day of 2027: envoys' 2026 evaluation due
+    notice = await province.expect_message(contains="评价提醒")
+    assert "特派员" in notice.text and "赵磊" in notice.text and "孙悦" in notice.text
+    await daily(world, "2027-01-05")
+    await province.expect_no_message()  # once
+    await daily(world, "2027-12-01")  # 30 days before the cycle ends on 2027-12-31
+    await province.expect_message(contains="服务周期（2026-01-01 至 2027-12-31）将在 30 天后结束")
+    await county.expect_no_message()
