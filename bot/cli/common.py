@@ -6,8 +6,8 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, NoReturn
+from datetime import date, datetime
+from typing import Annotated, Any, NoReturn
 
 import typer
 from telegram import Bot
@@ -86,3 +86,26 @@ def fail(st: CliState, message: str, code: int = 1) -> NoReturn:
 
 def emit(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AtOpt = Annotated[str | None, typer.Option(
+    "--at", help="Evaluate as of this instant (YYYY-MM-DD[THH:MM], local time); default now.")]
+
+
+def parse_at(st: CliState, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(st, raw("cli.bad_at", st.lang, value=value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=st.settings().tz)
+
+
+def parse_date(st: CliState, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(st, raw("cli.bad_date", st.lang, value=value))
+        raise  # unreachable

@@ -105,7 +105,10 @@ def test_ineligible_envoy_and_second_region_are_rejected(env, tmp_path):
 def test_every_command_has_help(env):
     for args in (["--help"], ["db", "upgrade", "--help"], ["import", "--help"],
                  ["cycle", "create", "--help"], ["cycle", "list", "--help"],
-                 ["invite", "--help"], ["run", "--help"]):
+                 ["invite", "--help"], ["run", "--help"], ["status", "--help"],
+                 ["reminders", "run", "--help"], ["digest", "send", "--help"],
+                 ["knowledge", "lint", "--help"], ["knowledge", "gaps", "--help"],
+                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"]):
         code, out, _ = ipbot(*args)
         assert code == 0 and "Usage" in out, args
 

@@ -1,0 +1,130 @@
+"""Administration: the database, roster imports, service cycles, invites, running the bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import JsonOpt, emit, fail, parse_date, state
+from bot.i18n import raw
+from bot.services import cycles, invites, rosters
+from bot.services.errors import ServiceError
+from bot.store import migrate
+
+
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply every pending migration (ipbot run does this too)."""
+    st = state(ctx)
+    url = st.settings().database_url
+    migrate.upgrade(url)
+    typer.echo(raw("cli.db_upgraded", st.lang, revision=migrate.current_revision(url)))
+
+
+def import_roster(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="people | entities | regions | assignments")],
+    file: Annotated[Path, typer.Argument(help="A .csv (UTF-8 or GBK) or .xlsx file.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a roster file. Any bad row: nothing is imported and every bad row is listed."""
+    st = state(ctx)
+    if kind not in rosters.rosters.KINDS:
+        fail(st, f"KIND must be one of: {', '.join(rosters.rosters.KINDS)}")
+    svc = st.services(migrated=True)
+    try:
+        report = rosters.import_file(svc, kind, file, actor="cli")  # type: ignore[arg-type]
+    except ServiceError as exc:
+        fail(st, st.problem(exc.code, exc.values))
+    kind_name = raw(f"kind.{kind}", st.lang)
+    if as_json:
+        emit(report.as_dict() | {
+            "errors": [{"row": e.row, "code": e.code, "reason": st.problem(e.code, e.values)}
+                       for e in report.errors]})
+    elif report.ok:
+        typer.echo(raw("cli.import_ok", st.lang, kind=kind_name, created=report.created,
+                       updated=report.updated, unchanged=report.unchanged))
+    else:
+        typer.echo(raw("cli.import_failed", st.lang, kind=kind_name, count=len(report.errors)),
+                   err=True)
+        for e in report.errors:
+            typer.echo(raw("cli.row_error", st.lang, row=e.row,
+                           reason=st.problem(e.code, e.values)), err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def cycle_create(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")],
+    years: Annotated[int, typer.Option(help="Length in years.")] = 2,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a service cycle (two years by default)."""
+    st = state(ctx)
+    day = parse_date(st, start)
+    try:
+        view = cycles.create(st.services(migrated=True), day, years, actor="cli")
+    except ServiceError as exc:
+        fail(st, st.problem(exc.code, exc.values))
+    if as_json:
+        emit({"id": view.id, "start": str(view.start), "end": str(view.end)})
+    else:
+        typer.echo(raw("cli.cycle_created", st.lang, id=view.id, start=view.start, end=view.end))
+
+
+def cycle_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the service cycles."""
+    st = state(ctx)
+    views = cycles.list_all(st.services(migrated=True))
+    if as_json:
+        emit([{"id": v.id, "start": str(v.start), "end": str(v.end)} for v in views])
+        return
+    if not views:
+        typer.echo(raw("cli.no_cycles", st.lang))
+    for v in views:
+        typer.echo(raw("cli.cycle_line", st.lang, id=v.id, start=v.start, end=v.end))
+
+
+def invite(
+    ctx: typer.Context,
+    person: Annotated[str | None, typer.Argument(help="The person's name or phone.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Invite a contact of this entity.")] = None,
+    days: Annotated[int | None, typer.Option(help="Days until the code expires.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a single-use invite link for a person, or for a contact of an entity."""
+    st = state(ctx)
+    svc = st.services(migrated=True)
+    try:
+        issued = invites.issue(svc, person=person, entity=entity, days=days, actor="cli")
+    except ServiceError as exc:
+        fail(st, st.problem(exc.code, exc.values))
+    username = st.bot_username()
+    link = issued.link(username)
+    expires = issued.expires_at.astimezone(svc.clock.tz).strftime("%Y-%m-%d %H:%M")
+    if as_json:
+        emit({"code": issued.code, "link": link, "target": issued.target,
+              "expires_at": issued.expires_at.isoformat()})
+    else:
+        typer.echo(raw("cli.invite", st.lang, target=issued.target, expires=expires, link=link))
+
+
+def run(ctx: typer.Context) -> None:
+    """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first."""
+    from bot.runner import run_polling
+    from scheduler.policy import PolicyError, load_policy
+
+    st = state(ctx)
+    settings = st.settings()
+    try:
+        settings.require_token()
+    except Exception as exc:  # ConfigError
+        fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
+    try:
+        policy = load_policy(settings.policy_file) if settings.policy_file else None
+    except PolicyError as exc:
+        fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
+    migrate.upgrade(settings.database_url)
+    run_polling(settings, policy)
