@@ -14,12 +14,7 @@ from bot.faq.model import visible_to
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.services.identity import Actor, ActorKind
-from bot.services.knowledge import Knowledge
 from bot.store.models import FaqQuestion
-
-
-def knowledge(svc: Services) -> Knowledge:
-    return svc.knowledge
 
 
 def viewer_of(actor: Actor) -> str:
@@ -34,7 +29,7 @@ class Asked:
 
 def ask(svc: Services, actor: Actor | None, question: str, channel: str = "chat") -> Asked:
     viewer = viewer_of(actor) if actor else "public"
-    result = knowledge(svc).match(question, viewer)
+    result = svc.knowledge.match(question, viewer)
     with svc.uow() as uow:
         row = FaqQuestion(
             at=svc.clock.now(), telegram_id=actor.telegram_id if actor else None,
@@ -55,7 +50,7 @@ def _own(uow, actor: Actor, question_id: int) -> FaqQuestion:  # type: ignore[no
 
 def choose(svc: Services, actor: Actor, question_id: int, entry_id: str) -> Entry:
     """The asker picked one of the suggestions."""
-    entry = knowledge(svc).entry(entry_id)
+    entry = svc.knowledge.entry(entry_id)
     if entry is None or not visible_to(entry, viewer_of(actor)):
         raise ServiceError("visit.stale_button")
     with svc.uow() as uow:
