@@ -7,6 +7,7 @@ what the command of the same name does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from telegram import BotCommand, ReplyKeyboardMarkup
 
@@ -58,6 +59,7 @@ def keyboard(role: str, lang: str) -> ReplyKeyboardMarkup | None:
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 
+@cache
 def button_commands() -> dict[str, str]:
     """Every keyboard button text, in every language, mapped to its command name."""
     names = {name for m in MENUS.values() for row in m.keyboard for name in row}

@@ -89,15 +89,17 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         pass
 
 
-async def parse_press(update: Update, lang: str) -> tuple[str, int, list[str]] | None:
-    """``prefix:action:<number>[:more]`` → (action, number, all parts). A malformed or forged
-    press is answered with the stale-button note and gives None."""
+async def parse_press(update: Update, context: BotContext
+                      ) -> tuple[Actor, str, int, list[str]] | None:
+    """Who pressed ``prefix:action:<number>[:more]``: (actor, action, number, all parts).
+    A malformed or forged press is answered with the stale-button note and gives None."""
     from bot.i18n import raw
 
     query = update.callback_query
     assert query is not None and query.data is not None
+    actor = await actor_of(update, context)
     parts = query.data.split(":")
     if len(parts) < 3 or not parts[2].isdigit():
-        await answer(update, raw("visit.stale_button", lang))
+        await answer(update, raw("visit.stale_button", actor.language))
         return None
-    return parts[1], int(parts[2]), parts
+    return actor, parts[1], int(parts[2]), parts

@@ -58,13 +58,12 @@ async def notify_new(context: BotContext, view: View, recipients: list[Recipient
 
 async def consult_press(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    actor = await actor_of(update, context)
-    lang, svc = actor.language, context.services
-    parsed = await parse_press(update, lang)
+    assert query is not None
+    parsed = await parse_press(update, context)
     if parsed is None:
         return
-    action, cid, parts = parsed
+    actor, action, cid, parts = parsed
+    lang, svc = actor.language, context.services
     try:
         if action == "new" and actor.contact_id is not None:
             created = await run(consultations.create, svc, actor.contact_id, cid)

@@ -106,13 +106,12 @@ async def ask_button(update: Update, context: BotContext) -> None:
 
 async def faq_press(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    assert query is not None and query.data is not None
-    actor = await actor_of(update, context)
-    lang, svc = actor.language, context.services
-    parsed = await parse_press(update, lang)
+    assert query is not None
+    parsed = await parse_press(update, context)
     if parsed is None:
         return
-    action, question_id, parts = parsed
+    actor, action, question_id, parts = parsed
+    lang, svc = actor.language, context.services
     try:
         if action == "s" and len(parts) == 4:
             entry = await run(faq.choose, svc, actor, question_id, parts[3])

@@ -23,7 +23,7 @@ def status_text(lines: list[StatusLine], today: object, kinds: dict[str, str], l
     if not lines:
         return t("status.none", lang), None
     out = [t("status.title", lang, today=today), ""]
-    buttons = []
+    buttons: dict[int, list[InlineKeyboardButton]] = {}  # one per assignment
     for line in lines:
         period = period_label(kinds[line.role], line.window_start, lang)
         last = line.last_visit or raw("status.never", lang)
@@ -33,12 +33,10 @@ def status_text(lines: list[StatusLine], today: object, kinds: dict[str, str], l
                      start=line.window_start))
         if line.state in ("due", "overdue", "met"):
             label = raw("status.btn_visit", lang, target=line.target)
-            buttons.append([InlineKeyboardButton(
+            buttons.setdefault(line.assignment_id, [InlineKeyboardButton(
                 label, callback_data=f"{PREFIX}:visit:{line.assignment_id}")])
-    seen: set[str] = set()
-    unique = [b for b in buttons if not (b[0].callback_data in seen or seen.add(
-        b[0].callback_data))]  # type: ignore[func-returns-value]
-    return "\n".join(out), InlineKeyboardMarkup(unique) if unique else None
+    rows = list(buttons.values())
+    return "\n".join(out), InlineKeyboardMarkup(rows) if rows else None
 
 
 @require(*STAFF)

@@ -9,9 +9,7 @@ from typing import Any
 
 from bot.domain import eligibility, rosters
 from bot.domain.rosters import AssignmentRow, EntityRow, Kind, PersonRow, RegionRow, RowError
-from bot.domain.vocab import Role
 from bot.services.container import Services
-from bot.services.errors import ServiceError
 from bot.services.roster_files import read_table
 from bot.store.models import Assignment, Entity, Person, PersonRole, Region
 from bot.store.uow import UnitOfWork
@@ -237,5 +235,3 @@ _APPLY: dict[Kind, Callable[..., None]] = {
     "regions": _region,
     "assignments": _assignment,
 }
-
-__all__ = ["ImportReport", "Role", "ServiceError", "import_file"]
