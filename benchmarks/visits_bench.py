@@ -30,8 +30,8 @@ from bot.services import invites
 from bot.services.container import Services
 from bot.store import migrate
 from bot.store.models import Assignment, Cycle, Entity, Person, PersonRole
-from tests.fakebotapi import FakeBotAPI, FakeUser
-from tests.fakebotapi.ptb import application_builder
+from bot.fakeapi import FakeBotAPI, FakeUser
+from bot.fakeapi.ptb import application_builder
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOKEN = "123456:BENCH-TOKEN"

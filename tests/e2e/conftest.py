@@ -16,7 +16,7 @@ from bot.runner import running
 from bot.services import invites
 from bot.services.container import Services
 from tests.conftest import TOKEN
-from tests.fakebotapi import FakeBotAPI, FakeUser, SentMessage
+from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
 from tests.helpers import load_sample_rosters
 
 pytestmark = pytest.mark.e2e

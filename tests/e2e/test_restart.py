@@ -18,7 +18,7 @@ from bot.services.container import Services
 from bot.store.models import Visit
 from tests.conftest import TOKEN
 from tests.e2e.conftest import bot_settings
-from tests.fakebotapi import FakeBotAPI
+from bot.fakeapi import FakeBotAPI
 from tests.helpers import load_sample_rosters
 
 pytestmark = pytest.mark.e2e

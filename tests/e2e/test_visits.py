@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.store.models import AuditEntry, Visit, VisitConfirmation
 from tests.e2e.conftest import World, buttons
-from tests.fakebotapi import FakeUser, SentMessage
+from bot.fakeapi import FakeUser, SentMessage
 
 pytestmark = pytest.mark.e2e
 

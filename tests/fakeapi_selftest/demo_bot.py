@@ -34,9 +34,9 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakebotapi import FakeBotAPI
-from tests.fakebotapi.files import tiny_png
-from tests.fakebotapi.ptb import application_builder
+from bot.fakeapi import FakeBotAPI
+from bot.fakeapi.files import tiny_png
+from bot.fakeapi.ptb import application_builder
 
 
 @dataclass

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakebotapi import FakeBotAPI
-from tests.fakebotapi.ptb import running
-from tests.fakebotapi_selftest.demo_bot import Seen, build_demo_app
+from bot.fakeapi import FakeBotAPI
+from bot.fakeapi.ptb import running
+from tests.fakeapi_selftest.demo_bot import Seen, build_demo_app
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Request parameter access and Telegram-style validation.
 
-Every check raises :class:`~tests.fakebotapi.errors.ApiError` with the description the real
+Every check raises :class:`~bot.fakeapi.errors.ApiError` with the description the real
 Bot API uses (``Bad Request: ...``), so the bot's error handling is exercised with the same
 messages it will meet in production.  Where Telegram's exact wording is unknown the message
 is a close paraphrase and marked "approximate" in a comment.

@@ -32,9 +32,9 @@ from telegram.error import (
     TimedOut,
 )
 
-from tests.fakebotapi import FakeBotAPI, FakeUser
-from tests.fakebotapi.entities import parse_html, parse_markdown_v2
-from tests.fakebotapi_selftest.demo_bot import Seen
+from bot.fakeapi import FakeBotAPI, FakeUser
+from bot.fakeapi.entities import parse_html, parse_markdown_v2
+from tests.fakeapi_selftest.demo_bot import Seen
 
 AppAndSeen = tuple[Any, Seen]
 
