@@ -25,13 +25,13 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.fakeapi import FakeBotAPI, FakeUser
+from bot.fakeapi.ptb import application_builder
 from bot.runner import running
 from bot.services import invites
 from bot.services.container import Services
 from bot.store import migrate
 from bot.store.models import Assignment, Cycle, Entity, Person, PersonRole
-from bot.fakeapi import FakeBotAPI, FakeUser
-from bot.fakeapi.ptb import application_builder
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOKEN = "123456:BENCH-TOKEN"

@@ -12,11 +12,11 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
 from bot.runner import running
 from bot.services import invites
 from bot.services.container import Services
 from tests.conftest import TOKEN
-from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
 from tests.helpers import load_sample_rosters
 
 pytestmark = pytest.mark.e2e

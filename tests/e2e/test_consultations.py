@@ -12,11 +12,11 @@ import yaml
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from bot.fakeapi import FakeUser
 from bot.store.models import Consultation, Visit
 from tests.conftest import ROOT, TZ
 from tests.e2e.conftest import World, buttons
 from tests.e2e.test_visits import pressed
-from bot.fakeapi import FakeUser
 
 pytestmark = pytest.mark.e2e
 QUESTION = "我们实验室的专利被仿冒了应该找谁"

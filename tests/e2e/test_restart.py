@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.fakeapi import FakeBotAPI
 from bot.services import invites
 from bot.services.container import Services
 from bot.store.models import Visit
 from tests.conftest import TOKEN
 from tests.e2e.conftest import bot_settings
-from bot.fakeapi import FakeBotAPI
 from tests.helpers import load_sample_rosters
 
 pytestmark = pytest.mark.e2e

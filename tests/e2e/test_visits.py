@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from bot.fakeapi import FakeUser, SentMessage
 from bot.store.models import AuditEntry, Visit, VisitConfirmation
 from tests.e2e.conftest import World, buttons
-from bot.fakeapi import FakeUser, SentMessage
 
 pytestmark = pytest.mark.e2e
 
