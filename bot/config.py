@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.clock import Clock, SystemClock, parse_fake_now
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_URL = "sqlite:///./data/ipbot.sqlite3"
 
@@ -16,7 +18,8 @@ class Settings(BaseSettings):
     """Everything the bot reads from its environment. ``token`` is a secret: never log it."""
 
     model_config = SettingsConfigDict(
-        env_prefix="IPBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="IPBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        env_ignore_empty=True,  # `IPBOT_ADMIN_CHAT_ID=` as shipped in .env.example: unset
     )
 
     token: SecretStr | None = None
@@ -29,6 +32,13 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     invite_days: int = Field(default=14, ge=1, le=365)
     poll_timeout: int = Field(default=10, ge=0, le=50)
+    # How often the scheduler checks for due passes (reminders, notices, digest, timeliness).
+    tick_seconds: float = Field(default=30, gt=0, le=600)
+    # The instance lease: one `ipbot run` polls and runs jobs; a standby takes over when the
+    # holder has not renewed for this long.
+    lease_seconds: float = Field(default=20, ge=2, le=600)
+    # Test-only: run on a fake timeline, `<ISO instant>[@<epoch seconds>]` (see bot.clock).
+    fake_now: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -49,6 +59,15 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def clock(self) -> Clock:
+        """The system clock, or the fake timeline of ``IPBOT_FAKE_NOW``."""
+        if not self.fake_now:
+            return SystemClock(self.tz)
+        try:
+            return parse_fake_now(self.fake_now, self.tz)
+        except ValueError as exc:
+            raise ConfigError(f"IPBOT_FAKE_NOW is invalid: {exc}") from None
 
     def require_token(self) -> str:
         if self.token is None or not self.token.get_secret_value().strip():

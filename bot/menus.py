@@ -1,15 +1,11 @@
-"""What each role sees: its command list (setMyCommands) and its reply keyboard.
-
-Commands and buttons are catalog keys (``cmd.<name>``, ``kb.<name>``); a keyboard button does
-what the command of the same name does.
-"""
+"""What each role sees: its command list (setMyCommands) and its reply keyboard, as plain
+data. Commands and buttons are catalog keys (``cmd.<name>``, ``kb.<name>``); a keyboard button
+does what the command of the same name does."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-
-from telegram import BotCommand, ReplyKeyboardMarkup
 
 from bot.i18n import raw
 
@@ -45,18 +41,16 @@ def menu(role: str) -> Menu:
     return MENUS.get(role, MENUS["guest"])
 
 
-def commands(role: str, lang: str) -> list[BotCommand]:
-    return [BotCommand(name, raw(f"cmd.{name}", lang))
+def commands(role: str, lang: str) -> list[tuple[str, str]]:
+    """(command, description) pairs for setMyCommands."""
+    return [(name, raw(f"cmd.{name}", lang))
             for name in menu(role).commands if name in AVAILABLE]
 
 
-def keyboard(role: str, lang: str) -> ReplyKeyboardMarkup | None:
+def keyboard_rows(role: str, lang: str) -> list[list[str]]:
     rows = [[raw(f"kb.{name}", lang) for name in row if name in AVAILABLE]
             for row in menu(role).keyboard]
-    rows = [r for r in rows if r]
-    if not rows:
-        return None
-    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+    return [r for r in rows if r]
 
 
 @cache

@@ -1,47 +1,42 @@
-"""Running the bot: long polling for ``ipbot run``, and an async context for tests/benchmarks."""
+"""``ipbot run``: start the runtime (lease, polling, outbox, scheduler) and stop cleanly on
+SIGINT or SIGTERM. A crash or SIGKILL loses nothing: what was recorded is resumed by the next
+start (see ``bot.runtime``)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import signal
 
-from telegram import Update
-from telegram.ext import Application
-
-from bot.app import build_application
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.runtime import Runtime
 from bot.services.container import Services
 from scheduler.policy import Policy
 
 log = logging.getLogger(__name__)
 
 
-def run_polling(settings: Settings, policy: Policy | None = None) -> None:
+def run_bot(settings: Settings, policy: Policy | None = None) -> None:
     setup_logging(settings)
+    asyncio.run(_main(settings, policy))
+
+
+async def _main(settings: Settings, policy: Policy | None) -> None:
     services = Services.create(settings, policy=policy)
-    app = build_application(services)
-    log.info("starting long polling against the configured Bot API")
+    runtime = Runtime(services, scheduler=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout,
-                        poll_interval=0.0)
+        await runtime.start(wait_active=False)
+        lease = runtime._tasks["lease"]
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({waiter, lease}, return_when=asyncio.FIRST_COMPLETED)
+        if lease in done:
+            lease.result()  # what stopped it (a refused token, say)
     finally:
+        log.info("stopping")
+        await runtime.stop()
         services.close()
-
-
-@asynccontextmanager
-async def running(app: Application, *, poll_timeout: int = 1) -> AsyncIterator[Application]:
-    """Start ``app`` polling inside the current event loop; stop it cleanly on exit."""
-    async with app:
-        assert app.updater is not None
-        if app.post_init is not None:  # as run_polling() does
-            await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
-                                        allowed_updates=Update.ALL_TYPES)
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()

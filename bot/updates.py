@@ -1,24 +1,44 @@
-"""Update processing: one person's updates strictly in order, different people at once.
+"""Update processing: one person's updates strictly in order, different people at once; and
+the turn that ties each update to its effects.
 
 PTB's default handles every update one after another, so one person's database work holds up
 everyone; ``concurrent_updates=True`` would let two taps of the same person race each other.
-This processor keeps a FIFO lock per user (per chat when there is no user).
+This processor keeps a FIFO lock per user (per chat when there is no user). A lock lives as
+long as anyone holds or waits for it: it is counted, not guessed from ``locked()``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.clock import Clock
+from bot.delivery import turn as turns
+from bot.delivery.turn import Turn
+
+AfterTurn = Callable[[Turn], None]
+
+
+class _Slot:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0  # holders and waiters
+
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, clock: Clock, after_turn: AfterTurn | None = None,
+                 max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._slots: dict[int, _Slot] = {}
+        self._clock = clock
+        self._after_turn = after_turn
+        self.peak_waiting: dict[int, int] = {}
 
     @staticmethod
     def _key(update: object) -> int | None:
@@ -31,17 +51,36 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
+            await self._run(update, coroutine)
+            return
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot()
+        slot.users += 1
+        self.peak_waiting[key] = max(self.peak_waiting.get(key, 0), slot.users)
+        try:
+            async with slot.lock:
+                await self._run(update, coroutine)
+        finally:
+            slot.users -= 1
+            if slot.users == 0 and self._slots.get(key) is slot:
+                del self._slots[key]
+
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
             await coroutine
             return
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
+        turn = Turn(update.update_id, self._clock.now())
+        token = turns.CURRENT.set(turn)
         try:
-            async with lock:
-                await coroutine
+            await coroutine
         finally:
-            if not lock.locked() and self._locks.get(key) is lock:
-                del self._locks[key]  # no one waiting: a later update makes a new lock
+            turns.CURRENT.reset(token)
+            if self._after_turn is not None:
+                self._after_turn(turn)
+
+    def active_keys(self) -> int:
+        return len(self._slots)
 
     async def initialize(self) -> None:
         pass

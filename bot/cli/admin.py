@@ -112,8 +112,11 @@ def invite(
 
 
 def run(ctx: typer.Context) -> None:
-    """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first."""
-    from bot.runner import run_polling
+    """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first.
+
+    A second instance on the same database waits as a standby and takes over when the first
+    stops."""
+    from bot.runner import run_bot
     from scheduler.policy import PolicyError, load_policy
 
     st = state(ctx)
@@ -127,4 +130,4 @@ def run(ctx: typer.Context) -> None:
     except PolicyError as exc:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     migrate.upgrade(settings.database_url)
-    run_polling(settings, policy)
+    run_bot(settings, policy)

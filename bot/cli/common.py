@@ -46,14 +46,12 @@ class CliState:
                 fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
         return self._services
 
-    def bot(self) -> Bot:
-        """A Bot for the configured Bot API (use ``async with``)."""
-        settings = self.settings()
+    def token(self) -> str:
+        """The bot token, or one line saying it is missing."""
         try:
-            token = settings.require_token()
+            return self.settings().require_token()
         except ConfigError as exc:
             fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
-        return Bot(token, base_url=settings.api_base_url)
 
     def problem(self, code: str, values: Mapping[str, Any]) -> str:
         return problem(code, values, self.lang, html=False)

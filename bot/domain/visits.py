@@ -6,6 +6,8 @@ reads and changes it, and never touches Telegram or the database.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +52,13 @@ class Limits:
     summary_min: int = 10
     summary_max: int = 2000
     max_photos: int = 10
+    summary_min_letters: int = 5  # a summary says something: letters, not emoji or dots
+
+
+def letters(text: str) -> int:
+    """How many letters (CJK characters included) ``text`` has; emoji, digits and
+    punctuation are not letters."""
+    return sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,8 @@ def set_summary(data: dict[str, Any], text: str, limits: Limits) -> None:
         raise Refusal("visit.summary_short", min=limits.summary_min, have=len(text))
     if len(text) > limits.summary_max:
         raise Refusal("visit.summary_long", max=limits.summary_max, have=len(text))
+    if letters(text) < limits.summary_min_letters:
+        raise Refusal("visit.summary_no_words", min=limits.summary_min_letters)
     data["summary"] = text
 
 
@@ -160,6 +171,8 @@ def set_needs(data: dict[str, Any], text: str | None) -> None:
     text = (text or "").strip()
     if len(text) > MAX_NEEDS_CHARS:
         raise Refusal("visit.text_long", max=MAX_NEEDS_CHARS, have=len(text))
+    if text and letters(text) == 0:
+        raise Refusal("visit.no_words")
     data["needs"] = text or None
 
 
@@ -167,7 +180,9 @@ def add_followup(data: dict[str, Any], text: str) -> None:
     text = text.strip()
     items: list[str] = list(data.get("followups", []))
     if not text:
-        raise Refusal("visit.expect_text")
+        raise Refusal("visit.expect_followups")
+    if letters(text) == 0:
+        raise Refusal("visit.no_words")
     if len(text) > MAX_FOLLOWUP_CHARS:
         raise Refusal("visit.text_long", max=MAX_FOLLOWUP_CHARS, have=len(text))
     if len(items) >= MAX_FOLLOWUPS:
@@ -176,7 +191,11 @@ def add_followup(data: dict[str, Any], text: str) -> None:
 
 
 def set_location(data: dict[str, Any], lat: float, lon: float, live: bool) -> None:
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise Refusal("visit.bad_location")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Refusal("visit.bad_location")
+    if abs(lat) < 1e-6 and abs(lon) < 1e-6:  # "null island": a device with no fix sends (0, 0)
         raise Refusal("visit.bad_location")
     data["location"] = {"lat": lat, "lon": lon, "live": live}
 
@@ -242,6 +261,14 @@ class Location:
 class Photo:
     file_id: str
     unique_id: str
+    album: str | None = None  # Telegram's media_group_id: photos sent together
+
+
+@dataclass(frozen=True)
+class Skip:
+    """The reply keyboard's skip button (the location step), typed as text."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -251,7 +278,7 @@ class Other:
     kind: str
 
 
-Input = Press | Text | Location | Photo | Other
+Input = Press | Text | Location | Photo | Skip | Other
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,9 @@ class FakeBotAPI:
         self._send_log: deque[tuple[float, int | None]] = deque()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        # Awaitables that return once the bot under test has nothing left to do (tests
+        # register them; ``FakeUser.expect_no_message`` waits for them instead of sleeping).
+        self.settle_hooks: list[Callable[[], Any]] = []
 
     # ================================================================== lifecycle
 
@@ -312,7 +315,7 @@ class FakeBotAPI:
         wanted = method.lower()
         return [c for c in self._calls if c.method.lower() == wanted]
 
-    async def expect_call(self, method: str, timeout: float = 5.0) -> Call:  # noqa: ASYNC109
+    async def expect_call(self, method: str, timeout: float = 60.0) -> Call:  # noqa: ASYNC109
         """The next finished call of ``method`` not yet returned by ``expect_call``."""
         __tracebackhide__ = True
         wanted = method.lower()

@@ -84,7 +84,7 @@ class _ChatView:
 
     async def expect_message(
         self,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 60.0,  # noqa: ASYNC109
         contains: str | None = None,
         kind: str | None = None,
     ) -> SentMessage:
@@ -111,14 +111,24 @@ class _ChatView:
             raise self._failure(f"{self._describe()}: next message {msg!r} is not a {kind}")
         return msg
 
-    async def expect_messages(self, count: int, timeout: float = 5.0) -> list[SentMessage]:  # noqa: ASYNC109
+    async def expect_messages(self, count: int, timeout: float = 60.0) -> list[SentMessage]:  # noqa: ASYNC109
         """The next ``count`` messages."""
         __tracebackhide__ = True
         return [await self.expect_message(timeout) for _ in range(count)]
 
     async def expect_no_message(self, within: float = 0.5) -> None:
-        """Assert the bot sends nothing new here for ``within`` seconds."""
+        """Assert the bot sends nothing new here.
+
+        With settle hooks registered on the server (the bot under test says when it has
+        nothing left to do), that is checked once the bot has settled: an event, not a
+        guess. Without them, nothing may arrive for ``within`` seconds.
+        """
         __tracebackhide__ = True
+        hooks = list(self._server.settle_hooks)
+        if hooks:
+            for hook in hooks:
+                await hook()
+            within = 0.0
         got = await self._world.notifier.wait_until(
             lambda: len(self.chat.bot_messages) > self._cursor, within
         )
@@ -128,7 +138,7 @@ class _ChatView:
                 f"{self.chat.bot_messages[self._cursor]!r}"
             )
 
-    async def expect_edit(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
+    async def expect_edit(self, msg: SentMessage, timeout: float = 60.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until ``msg`` was edited (text, caption, markup...) since the last check."""
         __tracebackhide__ = True
         got = await self._world.notifier.wait_until(
@@ -139,14 +149,14 @@ class _ChatView:
         msg.seen_edits = msg.edit_count
         return msg
 
-    async def expect_deleted(self, msg: SentMessage, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
+    async def expect_deleted(self, msg: SentMessage, timeout: float = 60.0) -> SentMessage:  # noqa: ASYNC109
         """Wait until the bot deleted ``msg``."""
         __tracebackhide__ = True
         if not await self._world.notifier.wait_until(lambda: msg.deleted, timeout):
             raise self._failure(f"{msg!r} was not deleted within {timeout}s")
         return msg
 
-    async def expect_chat_action(self, action: str = "typing", timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def expect_chat_action(self, action: str = "typing", timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until the bot sent ``action`` (sendChatAction) to this chat."""
         __tracebackhide__ = True
         if not await self._world.notifier.wait_until(
@@ -423,6 +433,7 @@ class FakeUser(_ChatView):
         *,
         content: bytes | None = None,
         reply_to: SentMessage | int | None = None,
+        media_group_id: str | None = None,
     ) -> int | None:
         """Send a photo (several PhotoSizes, largest last).
 
@@ -435,7 +446,15 @@ class FakeUser(_ChatView):
         stored = self._world.files.add("photo", data, unique_id=unique, mime_type="image/jpeg")
         payload: dict[str, Any] = {"photo": photo_sizes(stored, size, self._world.files)}
         payload.update(_caption(caption))
+        if media_group_id is not None:
+            payload["media_group_id"] = media_group_id
         return await self._post(self, payload, reply_to=reply_to)
+
+    async def send_album(self, count: int) -> list[int | None]:
+        """Several photos sent together: one message (update) each, sharing a
+        ``media_group_id``, as Telegram delivers an album."""
+        group = f"1{self.id % 10**6:06d}{len(self.sent):04d}"
+        return [await self.send_photo(media_group_id=group) for _ in range(count)]
 
     async def send_document(
         self,
@@ -517,7 +536,7 @@ class FakeUser(_ChatView):
         await asyncio.sleep(0)
         return update_id
 
-    async def expect_callback_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def expect_callback_answer(self, timeout: float = 60.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait for the next answerCallbackQuery for this user's presses."""
         __tracebackhide__ = True
         seen = self._answers_seen
@@ -529,7 +548,7 @@ class FakeUser(_ChatView):
         self._answers_seen = seen + 1
         return self.callback_answers[seen]
 
-    async def expect_inline_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def expect_inline_answer(self, timeout: float = 60.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait for the next answerInlineQuery for this user's inline queries."""
         __tracebackhide__ = True
         seen = self._inline_seen

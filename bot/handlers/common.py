@@ -1,25 +1,30 @@
-"""Small helpers every handler uses: who is talking, replying in their language, role guards."""
+"""What every handler uses: the actor (resolved once per update), the reply to the person,
+button answers that do not hold the step up, and role guards."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import menus
 from bot.context import BotContext
+from bot.delivery.out import Out, message
 from bot.domain.vocab import Role
-from bot.i18n import t
+from bot.i18n import raw, t
 from bot.services import identity
-from bot.services.identity import Actor, ActorKind, TelegramUser
+from bot.services.identity import ActorKind, TelegramUser
+from bot.store.delivery_repo import StoredOut
+from bot.views.markup import Markup
+from bot.views.reply import Replier
 
 P = ParamSpec("P")
 R = TypeVar("R")
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
+STALE = "visit.stale_button"
 
 
 async def run(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -33,25 +38,56 @@ def telegram_user(update: Update) -> TelegramUser:
     return TelegramUser(user.id, user.full_name, user.language_code)
 
 
-async def actor_of(update: Update, context: BotContext) -> Actor:
-    return await run(identity.whoami, context.services, telegram_user(update))
+async def resolve_actor(update: Update, context: BotContext) -> None:
+    """Group -100, first for every update: who is talking, once, on the typed context. The
+    batch that recorded the update resolved it already (no query of its own)."""
+    if update.effective_user is None:
+        return
+    hint = context.runtime.hints.take(update.update_id) if context.bot_data.runtime else None
+    if hint is not None and hint.telegram_id == update.effective_user.id:
+        context.actor = hint
+    else:
+        context.actor = await run(identity.whoami, context.services, telegram_user(update))
 
 
-async def say(update: Update, text: str, **kwargs: Any) -> None:
-    """Reply in the chat the update came from."""
+def replier(update: Update, context: BotContext) -> Replier:
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(text, **kwargs)
+    query = update.callback_query
+    pressed = query.message.message_id if query is not None and query.message else None
+    return Replier(chat.id, update.update_id, context.actor.language, pressed)
 
 
-async def refresh_menu(context: BotContext, actor: Actor) -> None:
-    """Set this chat's command list for the actor's role and language."""
-    from telegram import BotCommandScopeChat
+def deliver(context: BotContext, outs: Sequence[Out]) -> None:
+    """Send replies that change nothing (never stored, sent in order with the rest)."""
+    context.deliver([StoredOut(None, o) for o in outs])
 
-    await context.bot.set_my_commands(
-        menus.commands(actor.primary_role, actor.language),
-        scope=BotCommandScopeChat(actor.telegram_id),
-    )
+
+def say(update: Update, context: BotContext, text: str, markup: Markup | None = None) -> None:
+    """Reply with a message that records nothing (a refusal, a read-only answer)."""
+    chat = update.effective_chat
+    assert chat is not None
+    deliver(context, [message(chat.id, text, markup)])
+
+
+def toast(update: Update, context: BotContext, text: str | None = None, *,
+          alert: bool = False) -> None:
+    """Answer the button press without waiting for it (the step's reply is what matters; an
+    old or redelivered query can no longer be answered, which is harmless)."""
+    query = update.callback_query
+    if query is None:
+        return
+    params: dict[str, Any] = {"callback_query_id": query.id}
+    if text:
+        params["text"] = text
+    if alert:
+        params["show_alert"] = True
+    chat = update.effective_chat.id if update.effective_chat else query.from_user.id
+    deliver(context, [Out(chat, "answerCallbackQuery", params)])
+
+
+def stale(update: Update, context: BotContext) -> None:
+    toast(update, context, raw(STALE, context.actor.language))
 
 
 def is_private(update: Update) -> bool:
@@ -64,42 +100,16 @@ def require(*roles: Role, denied: str = "denied.staff_only") -> Callable[[Handle
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(update: Update, context: BotContext) -> Any:
-            actor = await actor_of(update, context)
+            actor = context.actor
             if not actor.has(*roles):
                 key = denied if actor.kind is not ActorKind.GUEST else "denied.registered_only"
-                await say(update, t(key, actor.language))
+                if update.callback_query is not None:
+                    toast(update, context, raw(key, actor.language), alert=True)
+                else:
+                    say(update, context, t(key, actor.language))
                 return None
             return await handler(update, context)
 
         return guarded
 
     return decorate
-
-
-async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the button press. Best effort: a redelivered or old query can no longer be
-    answered, and that must not stop the handler from doing its work."""
-    from telegram.error import BadRequest
-
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest:
-        pass
-
-
-async def parse_press(update: Update, context: BotContext
-                      ) -> tuple[Actor, str, int, list[str]] | None:
-    """Who pressed ``prefix:action:<number>[:more]``: (actor, action, number, all parts).
-    A malformed or forged press is answered with the stale-button note and gives None."""
-    from bot.i18n import raw
-
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    actor = await actor_of(update, context)
-    parts = query.data.split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
-        await answer(update, raw("visit.stale_button", actor.language))
-        return None
-    return actor, parts[1], int(parts[2]), parts

@@ -6,17 +6,16 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.domain.vocab import Role
-from bot.handlers.common import actor_of, require, run, say
+from bot.handlers.common import require, run, say
 from bot.i18n import t
-from bot.jobs.digest import send_digest
+from bot.passes import digest as digest_pass
 from bot.services import digest as digest_service
 
 
 @require(Role.SUPERVISOR, Role.ADMIN, denied="denied.supervisor_only")
 async def digest_command(update: Update, context: BotContext) -> None:
-    actor = await actor_of(update, context)
-    svc = context.services
+    actor, svc = context.actor, context.services
     found = await run(digest_service.supervisors, svc, None)
     sup = next(s for s in found if s.person_id == actor.person_id)
-    await say(update, t("digest.sending", actor.language))
-    await send_digest(context.bot, svc, sup, svc.clock.now())
+    say(update, context, t("digest.sending", actor.language))
+    await digest_pass.send(context.runtime, sup, svc.clock.now(), None)

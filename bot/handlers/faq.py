@@ -1,139 +1,56 @@
-"""Policy questions: plain text outside a conversation, /ask, inline mode; suggestions,
-👍/👎 feedback; /reload for administrators."""
+"""Policy questions: /ask, suggestion and feedback buttons, inline mode; /reload for
+administrators. Plain text reaches the knowledge base through the arbiter."""
 
 from __future__ import annotations
 
 from uuid import uuid4
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
-    Update,
-)
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
 from bot.context import BotContext
 from bot.domain.vocab import Role
-from bot.faq import Entry, MatchResult
-from bot.handlers.common import actor_of, answer, parse_press, require, run, say
-from bot.handlers.consult import hand_over_button
+from bot.handlers.common import replier, require, run, say, stale, toast
 from bot.i18n import raw, t
 from bot.render import problem
 from bot.services import faq
 from bot.services.errors import ServiceError
-from bot.services.identity import Actor, ActorKind
-
-PREFIX = "fq"
-
-
-def render_entry(entry: Entry, lang: str) -> str:
-    english = lang == "en" and entry.answer_en
-    src = entry.source
-    if src.number is None and src.id == "bot-usage":
-        source = raw("faq.source_bot", lang)
-    else:
-        source = raw("faq.source", lang, title=src.title, number=src.number or "",
-                     section=f" {entry.section}" if entry.section else "")
-    text = t("faq.answer", lang, question=(entry.question_en if english and entry.question_en
-                                           else entry.question),
-             answer=entry.answer_en if english else entry.answer, source=source)
-    if lang == "en" and not english:
-        text = raw("faq.zh_only", lang) + text
-    return text
-
-
-def _feedback(question_id: int, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(raw("faq.btn_up", lang), callback_data=f"{PREFIX}:u:{question_id}"),
-        InlineKeyboardButton(raw("faq.btn_down", lang),
-                             callback_data=f"{PREFIX}:d:{question_id}")]])
-
-
-async def reply_to_question(update: Update, context: BotContext, question: str) -> None:
-    actor = await actor_of(update, context)
-    lang = actor.language
-    asked = await run(faq.ask, context.services, actor, question)
-    result: MatchResult = asked.result
-    if result.status == "answer":
-        await say(update, render_entry(result.matches[0].entry, lang),
-                  reply_markup=_feedback(asked.question_id, lang))
-    elif result.status == "suggest":
-        rows = [[InlineKeyboardButton(
-            m.entry.question_en if lang == "en" and m.entry.question_en else m.entry.question,
-            callback_data=f"{PREFIX}:s:{asked.question_id}:{m.entry.id}")]
-            for m in result.matches]
-        rows.append([InlineKeyboardButton(raw("faq.btn_neither", lang),
-                                          callback_data=f"{PREFIX}:n:{asked.question_id}")])
-        await say(update, t("faq.suggest", lang), reply_markup=InlineKeyboardMarkup(rows))
-    else:
-        await say(update, t("faq.none", lang))
-        await _offer_person(update, actor, asked.question_id)
-
-
-async def _offer_person(update: Update, actor: Actor, question_id: int) -> None:
-    """When the knowledge base fails: an entity contact may ask their commissioner; anyone
-    else is told how to get one."""
-    lang = actor.language
-    if actor.kind is ActorKind.CONTACT:
-        await say(update, t("consult.offer", lang),
-                  reply_markup=hand_over_button(question_id, lang))
-    elif actor.kind is ActorKind.GUEST:
-        await say(update, t("consult.guest_hint", lang))
-
-
-async def plain_text(update: Update, context: BotContext) -> None:
-    """Any text outside a conversation is a policy question."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    await reply_to_question(update, context, message.text)
+from bot.views import callbacks as cb
+from bot.views import faq as views
 
 
 async def ask_command(update: Update, context: BotContext) -> None:
+    actor = context.actor
     question = " ".join(context.args or []).strip()
     if not question:
-        actor = await actor_of(update, context)
-        await say(update, t("faq.prompt", actor.language))
+        say(update, context, t("faq.prompt", actor.language))
         return
-    await reply_to_question(update, context, question)
+    r = replier(update, context)
+    done = await run(faq.ask, context.services, actor, question,
+                     reply=lambda asked: views.answered(asked, actor, r))
+    context.deliver(done.sent)
 
 
 async def ask_button(update: Update, context: BotContext) -> None:
-    actor = await actor_of(update, context)
-    await say(update, t("faq.prompt", actor.language))
+    say(update, context, t("faq.prompt", context.actor.language))
 
 
 async def faq_press(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    parsed = await parse_press(update, context)
-    if parsed is None:
+    actor = context.actor
+    press = cb.decode(update.callback_query.data if update.callback_query else None)
+    if press is None or press.action not in ("s", "n", "u", "d"):
+        stale(update, context)
         return
-    actor, action, question_id, parts = parsed
-    lang, svc = actor.language, context.services
+    r = replier(update, context)
     try:
-        if action == "s" and len(parts) == 4:
-            entry = await run(faq.choose, svc, actor, question_id, parts[3])
-            await answer(update)
-            await say(update, render_entry(entry, lang), reply_markup=_feedback(question_id, lang))
-        elif action == "n":
-            await run(faq.neither, svc, actor, question_id)
-            await answer(update)
-            await query.edit_message_reply_markup(None)
-            await say(update, t("faq.neither", lang))
-            await _offer_person(update, actor, question_id)
-        elif action in ("u", "d"):
-            await run(faq.vote, svc, actor, question_id, action == "u")
-            await answer(update, raw("faq.thanks_up" if action == "u" else "faq.thanks_down",
-                                     lang))
-            await query.edit_message_reply_markup(None)
-            if action == "d":
-                await _offer_person(update, actor, question_id)
-        else:
-            await answer(update, raw("visit.stale_button", lang))
+        done = await run(faq.feedback, context.services, actor, press.ref, press.action,
+                         press.extra, reply=lambda fb: views.after_feedback(fb, actor, r))
     except ServiceError as exc:
-        await answer(update, problem(exc.code, exc.values, lang, html=False))
+        toast(update, context, problem(exc.code, exc.values, actor.language, html=False))
+        return
+    thanks = {"u": "faq.thanks_up", "d": "faq.thanks_down"}.get(press.action)
+    toast(update, context, raw(thanks, actor.language) if thanks else None)
+    context.deliver(done.sent)
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
@@ -149,7 +66,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     result = await run(context.services.knowledge.match, text, "public")
     results = [InlineQueryResultArticle(
         id=uuid4().hex, title=m.entry.question, description=m.entry.answer[:120],
-        input_message_content=InputTextMessageContent(render_entry(m.entry, lang),
+        input_message_content=InputTextMessageContent(views.render_entry(m.entry, lang),
                                                       parse_mode=ParseMode.HTML))
         for m in result.matches if result.status != "none"]
     await query.answer(results, cache_time=30)
@@ -157,12 +74,11 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 @require(Role.ADMIN, denied="denied.admin_only")
 async def reload_command(update: Update, context: BotContext) -> None:
-    actor = await actor_of(update, context)
-    lang, knowledge = actor.language, context.services.knowledge
+    lang, knowledge = context.actor.language, context.services.knowledge
     problems = await run(knowledge.load)
     if problems:
         listed = "\n".join(str(p) for p in problems[:15])
-        await say(update, t("faq.reload_failed", lang, count=len(problems),
-                            current=knowledge.size, problems=listed))
+        say(update, context, t("faq.reload_failed", lang, count=len(problems),
+                               current=knowledge.size, problems=listed))
     else:
-        await say(update, t("faq.reloaded", lang, count=knowledge.size))
+        say(update, context, t("faq.reloaded", lang, count=knowledge.size))

@@ -1,77 +1,72 @@
 """/status (我的任务): each assignment's state this period, overdue first, with a one-tap
-"记录走访"; and the buttons of reminders (记录走访, 3天后再提醒)."""
+"记录走访", and the person's open follow-up items with "办结"; the buttons of reminders
+(记录走访, 3天后再提醒)."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers.common import actor_of, answer, require, run, say
+from bot.handlers.common import replier, require, run, say, stale, toast
 from bot.handlers.visit import STAFF, open_visit
 from bot.i18n import raw, t
-from bot.jobs.reminders import period_label
 from bot.render import problem
-from bot.services import obligations, reminders
+from bot.services import obligations, reminders, visit_records
 from bot.services.errors import ServiceError
-from bot.services.obligations import StatusLine
-
-PREFIX = "st"
-
-
-def status_text(lines: list[StatusLine], today: object, kinds: dict[str, str], lang: str
-                ) -> tuple[str, InlineKeyboardMarkup | None]:
-    if not lines:
-        return t("status.none", lang), None
-    out = [t("status.title", lang, today=today), ""]
-    buttons: dict[int, list[InlineKeyboardButton]] = {}  # one per assignment
-    for line in lines:
-        period = period_label(kinds[line.role], line.window_start, lang)
-        last = line.last_visit or raw("status.never", lang)
-        out.append(t(f"status.line_{line.state}", lang, target=line.target, period=period,
-                     days=line.days_left, deadline=line.window_end, counted=line.counted,
-                     required=line.required, visits=line.visits_this_period, last=last,
-                     start=line.window_start))
-        if line.state in ("due", "overdue", "met"):
-            label = raw("status.btn_visit", lang, target=line.target)
-            buttons.setdefault(line.assignment_id, [InlineKeyboardButton(
-                label, callback_data=f"{PREFIX}:visit:{line.assignment_id}")])
-    rows = list(buttons.values())
-    return "\n".join(out), InlineKeyboardMarkup(rows) if rows else None
+from bot.views import callbacks as cb
+from bot.views import status as views
 
 
 @require(*STAFF)
 async def status_command(update: Update, context: BotContext) -> None:
-    actor = await actor_of(update, context)
-    svc = context.services
+    actor, svc = context.actor, context.services
     now = svc.clock.now()
     lines = await run(obligations.status, svc, actor.person_id or 0, now)
-    kinds = {r: getattr(svc.policy.roles, r).obligation.period for r in ("commissioner", "envoy")}
-    text, markup = status_text(lines, now.date(), kinds, actor.language)
-    await say(update, text, reply_markup=markup)
+    items = await run(visit_records.open_followups, svc, actor.person_id or 0)
+    kinds = {r: svc.policy.role(r).obligation.period for r in ("commissioner", "envoy")}
+    text, markup = views.status_text(lines, now.astimezone(svc.policy.tz).date(), kinds, items,
+                                     actor.language)
+    say(update, context, text, markup)
 
 
 async def status_press(update: Update, context: BotContext) -> None:
     """``st:visit:<assignment>`` opens the visit conversation for it; ``st:snooze:<a>``."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    actor = await actor_of(update, context)
-    lang = actor.language
-    parts = query.data.split(":")
-    if not actor.has(*STAFF) or len(parts) != 3 or not parts[2].isdigit():
-        await answer(update, raw("visit.stale_button", lang))
+    actor = context.actor
+    press = cb.decode(update.callback_query.data if update.callback_query else None)
+    if press is None or not actor.has(*STAFF):
+        stale(update, context)
         return
-    action, assignment_id = parts[1], int(parts[2])
-    if action == "visit":
-        await answer(update)
-        await open_visit(update, context, actor, assignment_id)
-    elif action == "snooze":
+    lang = actor.language
+    if press.action == "visit":
+        toast(update, context)
+        await open_visit(update, context, press.ref)
+    elif press.action == "snooze":
         try:
             until = await run(reminders.snooze, context.services, actor.person_id or 0,
-                              assignment_id)
+                              press.ref)
         except ServiceError as exc:
-            await answer(update, problem(exc.code, exc.values, lang, html=False))
+            toast(update, context, problem(exc.code, exc.values, lang, html=False))
             return
-        await answer(update, raw("reminder.snoozed", lang, day=until))
-        await say(update, t("reminder.snoozed", lang, day=until))
+        toast(update, context, raw("reminder.snoozed", lang, day=until))
+        say(update, context, t("reminder.snoozed", lang, day=until))
     else:
-        await answer(update, raw("visit.stale_button", lang))
+        stale(update, context)
+
+
+async def followup_press(update: Update, context: BotContext) -> None:
+    """``fu:done:<item>``: the owner marks a follow-up item done."""
+    actor = context.actor
+    press = cb.decode(update.callback_query.data if update.callback_query else None)
+    if press is None or press.action != "done" or actor.person_id is None:
+        stale(update, context)
+        return
+    r = replier(update, context)
+    try:
+        done = await run(visit_records.resolve_followup, context.services, actor.person_id,
+                         press.ref, reply=lambda d: views.followup_done(
+                             d, r.chat_id, actor.language, r.key()))
+    except ServiceError as exc:
+        toast(update, context, problem(exc.code, exc.values, actor.language, html=False))
+        return
+    toast(update, context)
+    context.deliver(done.sent)

@@ -1,17 +1,19 @@
 """解答咨询: a served entity's question that the knowledge base could not answer, handed to
 the entity's own commissioners (or, with none reachable, to its county or city supervisors).
 
-All state is in the database; every change commits before the bot says anything about it.
+All state is in the database; every change commits together with the messages it owes (the
+asker's and the commissioners' notices go through the outbox). Whose next typed text belongs
+to a thread is a pending input: the owner's after 回复/认领, the asker's after 追问.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from bot.services.base import Done, Render, finish
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.store.models import (
@@ -28,6 +30,7 @@ from bot.store.uow import UnitOfWork
 from scheduler.workdays import add_working_days
 
 ANSWER_TASK = "answer_consultations"
+OWNER, ASKER = "consult_answer", "consult_follow"
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,6 @@ class View:
     county: str
 
 
-@dataclass(frozen=True)
-class Created:
-    view: View
-    recipients: list[Recipient]
-    commissioner_names: list[str]
-
-
 def _view(c: Consultation) -> View:
     last = c.messages[-1].text if c.messages else c.question
     return View(c.id, c.entity.name, c.question, c.status, c.owner.name if c.owner else None,
@@ -69,7 +65,7 @@ def _view(c: Consultation) -> View:
                 c.created_at, last, c.escalated, c.entity.city, c.entity.county)
 
 
-def _commissioners(uow: UnitOfWork, entity_id: int, day) -> list[Person]:  # type: ignore[no-untyped-def]
+def _commissioners(uow: UnitOfWork, entity_id: int, day: date) -> list[Person]:
     return [a.person for a in uow.assignments.commissioners_of(entity_id, day)
             if a.role == "commissioner"]
 
@@ -93,10 +89,33 @@ def _recipient(p: Person) -> Recipient | None:
     return Recipient(p.id, p.name, p.telegram_id, p.language or "zh")
 
 
-def create(svc: Services, contact_id: int, faq_question_id: int) -> Created:
+def _today(svc: Services) -> date:
+    return svc.clock.now().astimezone(svc.policy.tz).date()
+
+
+# ── handing over ──────────────────────────────────────────────────────
+
+
+def hand_overs_left(svc: Services, uow: UnitOfWork, contact_id: int) -> int:
+    """How many more questions the contact may hand over today (the policy's daily limit)."""
+    tz = svc.policy.tz
+    day_start = datetime.combine(svc.clock.now().astimezone(tz).date(), datetime.min.time(), tz)
+    today_count = uow.session.scalar(select(func.count()).select_from(Consultation).where(
+        Consultation.contact_id == contact_id, Consultation.created_at >= day_start)) or 0
+    return max(0, svc.policy.consultation.max_new_per_asker_per_day - today_count)
+
+
+@dataclass(frozen=True)
+class Created:
+    view: View
+    recipients: list[Recipient]
+    commissioner_names: list[str]
+
+
+def create(svc: Services, contact_id: int, faq_question_id: int, *,
+           reply: Render[Created] | None = None) -> Done[Created]:
     """Hand a logged question over. Once per question; at most N per asker per day."""
     now = svc.clock.now()
-    tz = svc.policy.tz
     with svc.uow() as uow:
         contact = uow.session.get(EntityContact, contact_id)
         asked = uow.session.get(FaqQuestion, faq_question_id)
@@ -106,14 +125,11 @@ def create(svc: Services, contact_id: int, faq_question_id: int) -> Created:
             Consultation.faq_question_id == faq_question_id))
         if existing is not None:
             raise ServiceError("consult.already", id=existing.id)
-        day_start = datetime.combine(now.astimezone(tz).date(), datetime.min.time(), tz)
-        today_count = uow.session.scalar(select(func.count()).select_from(Consultation).where(
-            Consultation.contact_id == contact_id, Consultation.created_at >= day_start)) or 0
-        limit = svc.policy.consultation.max_new_per_asker_per_day
-        if today_count >= limit:
-            raise ServiceError("consult.limit", limit=limit)
+        if hand_overs_left(svc, uow, contact_id) <= 0:
+            raise ServiceError("consult.limit",
+                               limit=svc.policy.consultation.max_new_per_asker_per_day)
         entity = contact.entity
-        commissioners = _commissioners(uow, entity.id, now.astimezone(tz).date())
+        commissioners = _commissioners(uow, entity.id, _today(svc))
         recipients = [r for r in map(_recipient, commissioners) if r]
         escalated = not recipients
         if escalated:
@@ -125,8 +141,8 @@ def create(svc: Services, contact_id: int, faq_question_id: int) -> Created:
         uow.flush()
         uow.audit.record(now, f"contact:{contact_id}", "consultation.create", "consultation",
                          row.id, {"escalated": escalated, "to": [r.name for r in recipients]})
-        uow.commit()
-        return Created(_view(row), recipients, [p.name for p in commissioners])
+        return finish(uow, now, Created(_view(row), recipients, [p.name for p in commissioners]),
+                      reply)
 
 
 def _load(uow: UnitOfWork, consultation_id: int) -> Consultation:
@@ -136,7 +152,7 @@ def _load(uow: UnitOfWork, consultation_id: int) -> Consultation:
     return row
 
 
-def may_handle(uow: UnitOfWork, person_id: int, row: Consultation, day) -> bool:  # type: ignore[no-untyped-def]
+def may_handle(uow: UnitOfWork, person_id: int, row: Consultation, day: date) -> bool:
     """Commissioners of the entity; for an escalated one, supervisors in scope."""
     if any(p.id == person_id for p in _commissioners(uow, row.entity_id, day)):
         return True
@@ -146,66 +162,57 @@ def may_handle(uow: UnitOfWork, person_id: int, row: Consultation, day) -> bool:
     return False
 
 
+# ── claiming and replying ─────────────────────────────────────────────
+
+
 @dataclass(frozen=True)
-class Claimed:
+class Taken:
+    """认领 or 回复: who owns the thread now, and who else must hear of it."""
+
     view: View
-    won: bool  # False: someone else had claimed it first
-    others: list[Recipient]
+    won: bool       # False: someone else had claimed it first
+    newly: bool     # this press made the claim
+    others: list[Recipient] = field(default_factory=list)
+    action: str = "claim"
 
 
-def claim(svc: Services, person_id: int, consultation_id: int) -> Claimed:
-    """The first to claim owns it (an atomic conditional update decides)."""
+def take(svc: Services, person_id: int, telegram_id: int, consultation_id: int, action: str,
+         *, reply: Render[Taken] | None = None) -> Done[Taken]:
+    """认领 (claim) or 回复 (reply): the first to claim owns it (an atomic conditional update
+    decides); the owner's next typed text then answers it."""
     now = svc.clock.now()
     with svc.uow() as uow:
         row = _load(uow, consultation_id)
-        day = now.astimezone(svc.policy.tz).date()
+        day = _today(svc)
         if not may_handle(uow, person_id, row, day):
             raise ServiceError("visit.stale_button")
         if row.status == "closed":
             raise ServiceError("consult.closed", id=row.id)
-        won = uow.session.execute(
+        newly = uow.session.execute(
             update(Consultation).where(Consultation.id == consultation_id,
                                        Consultation.owner_id.is_(None))
-            .values(owner_id=person_id, status="claimed", claimed_at=now, awaiting="owner")
+            .values(owner_id=person_id, status="claimed", claimed_at=now)
         ).rowcount == 1  # type: ignore[attr-defined]
-        uow.commit()
         uow.session.refresh(row)
-        others = []
-        if won:
+        won = row.owner_id == person_id
+        others: list[Recipient] = []
+        if newly:
             people = (_commissioners(uow, row.entity_id, day) if not row.escalated else
                       _supervisors_for(uow, row.entity.city, row.entity.county))
             others = [r for r in map(_recipient, people) if r and r.person_id != person_id]
-        return Claimed(_view(row), won or row.owner_id == person_id, others)
+            uow.audit.record(now, f"person:{person_id}", "consultation.claim", "consultation",
+                             row.id, {})
+        if won:
+            uow.pending.set(telegram_id, OWNER, row.id, now)
+        return finish(uow, now, Taken(_view(row), won, newly, others, action), reply)
 
 
-def start_reply(svc: Services, person_id: int, consultation_id: int) -> View:
-    """回复: the owner's next text answers this consultation (claims it when still open)."""
-    claimed = claim(svc, person_id, consultation_id)
-    if not claimed.won:
-        raise ServiceError("consult.claimed_by", owner=claimed.view.owner or "")
-    with svc.uow() as uow:
-        for other in uow.session.scalars(select(Consultation).where(
-                Consultation.owner_id == person_id, Consultation.awaiting == "owner",
-                Consultation.id != consultation_id)):
-            other.awaiting = None  # one thread at a time takes the owner's text
-        row = _load(uow, consultation_id)
-        row.awaiting = "owner"
-        uow.commit()
-        return _view(row)
-
-
-def awaiting_owner(svc: Services, person_id: int) -> int | None:
-    with svc.uow() as uow:
-        return uow.session.scalar(select(Consultation.id).where(
-            Consultation.owner_id == person_id, Consultation.awaiting == "owner",
-            Consultation.status != "closed"))
-
-
-def awaiting_asker(svc: Services, contact_id: int) -> int | None:
-    with svc.uow() as uow:
-        return uow.session.scalar(select(Consultation.id).where(
-            Consultation.contact_id == contact_id, Consultation.awaiting == "asker",
-            Consultation.status != "closed"))
+@dataclass(frozen=True)
+class Answered:
+    view: View
+    text: str
+    message_id: int
+    resume_visit: object | None = None  # the visit draft that takes the person's text again
 
 
 def _thread_text(text: str) -> str:
@@ -215,74 +222,96 @@ def _thread_text(text: str) -> str:
     return text
 
 
-def _open_thread(uow: UnitOfWork, consultation_id: int,
-                 mine: Callable[[Consultation], bool]) -> Consultation:
-    """The consultation, if it is still open and ``mine`` says it is the caller's."""
-    row = _load(uow, consultation_id)
-    if not mine(row) or row.status == "closed":
-        raise ServiceError("visit.stale_button")
-    return row
-
-
-def answer(svc: Services, person_id: int, consultation_id: int, text: str, key: str) -> View:
+def answer_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
+              consultation_id: int, text: str, key: str) -> Answered:
     """Store the owner's answer; it counts as 解答咨询 in the owner's service record."""
     now, text = svc.clock.now(), _thread_text(text)
-    with svc.uow() as uow:
-        row = _open_thread(uow, consultation_id, lambda r: r.owner_id == person_id)
-        if uow.visits.seen(key):
-            return _view(row)
-        row.messages.append(ConsultationMessage(sender="owner", person_id=person_id, text=text,
-                                                at=now))
-        row.status, row.last_answer_at, row.awaiting = "answered", now, None
-        _record_service(uow, row, person_id, now)
-        uow.visits.mark(key, now)
-        uow.commit()
-        return _view(row)
+    row = _load(uow, consultation_id)
+    if row.owner_id != person_id or row.status == "closed":
+        uow.pending.clear(telegram_id, OWNER, consultation_id)
+        raise ServiceError("consult.not_yours", id=consultation_id)
+    message = ConsultationMessage(sender="owner", person_id=person_id, text=text, at=now)
+    row.messages.append(message)
+    row.status, row.last_answer_at = "answered", now
+    _record_service(svc, uow, row, person_id, now)
+    uow.visits.mark(key, now)
+    uow.pending.clear(telegram_id, OWNER, consultation_id)
+    uow.flush()
+    return Answered(_view(row), text, message.id, _resume_visit(svc, uow, person_id,
+                                                                telegram_id))
 
 
-def _record_service(uow: UnitOfWork, row: Consultation, person_id: int, now: datetime) -> None:
+def _resume_visit(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int
+                  ) -> object | None:
+    """After a reply, an active visit draft takes the person's typed text again."""
+    from bot.services.visits import PENDING, state_of
+
+    draft = uow.visits.open_draft(person_id)
+    if draft is None or draft.status != "active":
+        return None
+    uow.pending.set(telegram_id, PENDING, draft.id, svc.clock.now())
+    return state_of(svc, uow, draft)
+
+
+def _record_service(svc: Services, uow: UnitOfWork, row: Consultation, person_id: int,
+                    now: datetime) -> None:
     """The first answer makes an off-site service record with the task 解答咨询."""
     if uow.session.scalar(select(Visit.id).where(Visit.consultation_id == row.id)):
         return
-    assignment = next((a for a in uow.assignments.commissioners_of(row.entity_id, now.date())
+    today = now.astimezone(svc.policy.tz).date()
+    assignment = next((a for a in uow.assignments.commissioners_of(row.entity_id, today)
                        if a.person_id == person_id), None)
     if assignment is None:
         return  # a supervisor answering an escalated question: no service relation
+    from bot.services.visits import visit_number
+
     visit = Visit(consultation_id=row.id, person_id=person_id, assignment_id=assignment.id,
-                  role="commissioner", visit_date=now.date(), mode="online",
+                  role="commissioner", visit_date=today, mode="online",
                   tasks=[ANSWER_TASK], summary=f"解答咨询：{row.question}"[:2000],
                   integrity_confirmed=True, created_at=now, updated_at=now)
     uow.session.add(visit)
     uow.flush()
-    visit.number = f"V{now.year}-{visit.id:06d}"
+    visit.number = visit_number(now, visit.id)
 
 
-def follow_up_mode(svc: Services, contact_id: int, consultation_id: int) -> View:
+def ask_more(svc: Services, contact_id: int, telegram_id: int, consultation_id: int, *,
+             reply: Render[View] | None = None) -> Done[View]:
+    """追问: the asker's next typed text goes to the thread."""
+    now = svc.clock.now()
     with svc.uow() as uow:
         row = _load(uow, consultation_id)
         if row.contact_id != contact_id or row.status == "closed":
             raise ServiceError("visit.stale_button")
-        row.awaiting = "asker"
-        uow.commit()
-        return _view(row)
+        uow.pending.set(telegram_id, ASKER, row.id, now)
+        return finish(uow, now, _view(row), reply)
 
 
-def follow_up(svc: Services, contact_id: int, consultation_id: int, text: str, key: str
-              ) -> tuple[View, Recipient | None]:
+@dataclass(frozen=True)
+class FollowedUp:
+    view: View
+    text: str
+    message_id: int
+    owner: Recipient | None
+
+
+def follow_up_in(svc: Services, uow: UnitOfWork, contact_id: int, telegram_id: int,
+                 consultation_id: int, text: str, key: str) -> FollowedUp:
     now, text = svc.clock.now(), _thread_text(text)
-    with svc.uow() as uow:
-        row = _open_thread(uow, consultation_id, lambda r: r.contact_id == contact_id)
-        if not uow.visits.seen(key):
-            row.messages.append(ConsultationMessage(sender="asker", text=text, at=now))
-            row.status = "claimed" if row.owner_id else "open"
-            row.awaiting = "owner" if row.owner_id else None
-            uow.visits.mark(key, now)
-            uow.commit()
-        owner = _recipient(row.owner) if row.owner else None
-        return _view(row), owner
+    row = _load(uow, consultation_id)
+    uow.pending.clear(telegram_id, ASKER, consultation_id)
+    if row.contact_id != contact_id or row.status == "closed":
+        raise ServiceError("consult.closed", id=consultation_id)
+    message = ConsultationMessage(sender="asker", text=text, at=now)
+    row.messages.append(message)
+    row.status = "claimed" if row.owner_id else "open"
+    uow.visits.mark(key, now)
+    uow.flush()
+    owner = _recipient(row.owner) if row.owner else None
+    return FollowedUp(_view(row), text, message.id, owner)
 
 
-def solve(svc: Services, contact_id: int, consultation_id: int, rating: int | None) -> View:
+def solve(svc: Services, contact_id: int, consultation_id: int, rating: int | None, *,
+          reply: Render[View] | None = None) -> Done[View]:
     now = svc.clock.now()
     with svc.uow() as uow:
         row = _load(uow, consultation_id)
@@ -293,14 +322,15 @@ def solve(svc: Services, contact_id: int, consultation_id: int, rating: int | No
                 raise ServiceError("visit.stale_button")
             row.rating = row.rating or rating
         else:
-            row.solved, row.status, row.closed_at, row.awaiting = True, "closed", now, None
-        uow.commit()
-        return _view(row)
+            row.solved, row.status, row.closed_at = True, "closed", now
+            uow.pending.clear_ref(OWNER, row.id)
+            uow.pending.clear_ref(ASKER, row.id)
+        return finish(uow, now, _view(row), reply)
 
 
 def inbox(svc: Services, person_id: int) -> list[View]:
     """Open consultations of the person's entities (and escalated ones in scope), oldest first."""
-    day = svc.clock.now().astimezone(svc.policy.tz).date()
+    day = _today(svc)
     with svc.uow() as uow:
         entity_ids = [a.entity_id for a in uow.assignments.active_for_person(person_id, day)
                       if a.entity_id]
@@ -312,7 +342,17 @@ def inbox(svc: Services, person_id: int) -> list[View]:
                 may_handle(uow, person_id, r, day)]
 
 
-def propose(svc: Services, person_id: int, consultation_id: int) -> int:
+def leave_reply(svc: Services, telegram_id: int, consultation_id: int) -> View | None:
+    """/cancel while replying: the thread stays in the inbox; typed text no longer goes to it."""
+    with svc.uow() as uow:
+        uow.pending.clear(telegram_id, OWNER, consultation_id)
+        row = uow.session.get(Consultation, consultation_id)
+        uow.commit()
+        return _view(row) if row else None
+
+
+def propose(svc: Services, person_id: int, consultation_id: int, *,
+            reply: Render[int] | None = None) -> Done[int]:
     """加入知识库: store the question and the owner's answers as a proposal (reviewed later)."""
     now = svc.clock.now()
     with svc.uow() as uow:
@@ -327,8 +367,8 @@ def propose(svc: Services, person_id: int, consultation_id: int) -> int:
                                       question=row.question, answer="\n".join(answers),
                                       created_at=now)
             uow.session.add(found)
-            uow.commit()
-        return found.id
+            uow.flush()
+        return finish(uow, now, found.id, reply)
 
 
 def proposals(svc: Services, mark_exported: bool = False) -> list[KnowledgeProposal]:
@@ -351,38 +391,39 @@ class Late:
     recipients: list[Recipient]
 
 
-def late(svc: Services, at: datetime) -> list[Late]:
+def late_in(svc: Services, uow: UnitOfWork, at: datetime) -> list[Late]:
     """Consultations past the policy's working-day limits, with whom to remind."""
     rules = svc.policy.consultation
     tz = svc.policy.tz
     day = at.astimezone(tz).date()
     out = []
-    with svc.uow() as uow:
-        for row in uow.session.scalars(select(Consultation).where(
-                Consultation.status.in_(("open", "claimed")))):
-            created = row.created_at.astimezone(tz)
-            answered = any(m.sender == "owner" for m in row.messages)
-            if row.owner_id is None and at >= add_working_days(
-                    created, rules.claim_within_working_days, tz=str(tz)):
-                people = (_commissioners(uow, row.entity_id, day) if not row.escalated else
-                          _supervisors_for(uow, row.entity.city, row.entity.county))
-                out.append(Late(_view(row), "claim",
-                                [r for r in map(_recipient, people) if r]))
-            if not answered and at >= add_working_days(
-                    created, rules.answer_within_working_days, tz=str(tz)):
-                out.append(Late(_view(row), "answer", []))
+    for row in uow.session.scalars(select(Consultation).where(
+            Consultation.status.in_(("open", "claimed")))):
+        created = row.created_at.astimezone(tz)
+        answered = any(m.sender == "owner" for m in row.messages)
+        if row.owner_id is None and at >= add_working_days(
+                created, rules.claim_within_working_days, tz=str(tz)):
+            people = (_commissioners(uow, row.entity_id, day) if not row.escalated else
+                      _supervisors_for(uow, row.entity.city, row.entity.county))
+            out.append(Late(_view(row), "claim", [r for r in map(_recipient, people) if r]))
+        if not answered and at >= add_working_days(
+                created, rules.answer_within_working_days, tz=str(tz)):
+            out.append(Late(_view(row), "answer", []))
     return out
 
 
-def close_stale(svc: Services, at: datetime) -> int:
+def late(svc: Services, at: datetime) -> list[Late]:
+    with svc.uow() as uow:
+        return late_in(svc, uow, at)
+
+
+def close_stale_in(svc: Services, uow: UnitOfWork, at: datetime) -> int:
     """Close answered consultations idle for the policy's days since the last answer."""
     limit = timedelta(days=svc.policy.consultation.close_after_days)
-    with svc.uow() as uow:
-        rows = uow.session.scalars(select(Consultation).where(
-            Consultation.status == "answered", Consultation.last_answer_at <= at - limit)).all()
-        for row in rows:
-            row.status, row.closed_at, row.awaiting = "closed", at, None
-        uow.commit()
-        return len(rows)
-
-
+    rows = uow.session.scalars(select(Consultation).where(
+        Consultation.status == "answered", Consultation.last_answer_at <= at - limit)).all()
+    for row in rows:
+        row.status, row.closed_at = "closed", at
+        uow.pending.clear_ref(OWNER, row.id)
+        uow.pending.clear_ref(ASKER, row.id)
+    return len(rows)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, Timer
 from bot.config import Settings
 from bot.services.knowledge import Knowledge
 from bot.store.db import make_engine, make_session_factory
@@ -23,16 +23,19 @@ class Services:
     clock: Clock
     policy: Policy
     knowledge: Knowledge
+    timer: Timer
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None,
-               policy: Policy | None = None) -> Services:
+               policy: Policy | None = None, timer: Timer | None = None,
+               knowledge: Knowledge | None = None) -> Services:
+        """``knowledge`` may be shared between containers (it is read-only once loaded)."""
         engine = make_engine(settings.database_url)
-        clock = clock or SystemClock(settings.tz)
+        clock = clock or settings.clock()
         if policy is None:
             policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
         return cls(settings, engine, make_session_factory(engine), clock, policy,
-                   Knowledge(settings.knowledge_dir))
+                   knowledge or Knowledge(settings.knowledge_dir), timer or Timer())
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

@@ -18,7 +18,9 @@ from bot.reports import (
     UnboundRow,
     VisitRow,
 )
+from bot.delivery.out import Out
 from bot.services import consultations
+from bot.services.base import Done, finish
 from bot.services.container import Services
 from bot.services.obligations import states
 from bot.store.models import (
@@ -121,3 +123,17 @@ def digest_input(svc: Services, scope: Scope, at: datetime, period_label: str) -
                     for v in (item.view,))
     return DigestInput(scope, at, period_label, obligations, tuple(visits), tuple(disputes),
                        tuple(followups), tuple(unbound), overdue)
+
+
+def enqueue_once(svc: Services, key: str, person_id: int, outs: list[Out]) -> Done[bool]:
+    """Write one supervisor's digest (its text parts, chart and workbook) once per period."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        if not uow.notices.claim(key, "digest", person_id, now):
+            return Done(False)
+        return finish(uow, now, True, lambda _v: outs)
+
+
+def blocked_chats(svc: Services) -> set[int]:
+    with svc.uow() as uow:
+        return uow.outbox.blocked()

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from bot.faq import Entry, MatchResult, normalize
 from bot.faq.model import visible_to
+from bot.services.base import Done, Render, finish
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.services.identity import Actor, ActorKind
 from bot.store.models import FaqQuestion
+from bot.store.uow import UnitOfWork
 
 
 def viewer_of(actor: Actor) -> str:
@@ -25,20 +27,71 @@ def viewer_of(actor: Actor) -> str:
 class Asked:
     question_id: int
     result: MatchResult
+    # an entity contact's hand-overs left today (None: not a contact, no hand-over offered)
+    hand_overs_left: int | None = None
 
 
-def ask(svc: Services, actor: Actor | None, question: str, channel: str = "chat") -> Asked:
+def ask(svc: Services, actor: Actor | None, question: str, channel: str = "chat", *,
+        reply: Render[Asked] | None = None) -> Done[Asked]:
+    with svc.uow() as uow:
+        asked = ask_in(svc, uow, actor, question, channel)
+        return finish(uow, svc.clock.now(), asked, reply)
+
+
+def ask_in(svc: Services, uow: UnitOfWork, actor: Actor | None, question: str,
+           channel: str = "chat") -> Asked:
+    """Match the question and log it (with the gap when nothing answers it)."""
     viewer = viewer_of(actor) if actor else "public"
     result = svc.knowledge.match(question, viewer)
+    row = FaqQuestion(
+        at=svc.clock.now(), telegram_id=actor.telegram_id if actor else None,
+        viewer=viewer, channel=channel, question=question[:2000], status=result.status,
+        entry_id=result.matches[0].entry.id if result.status == "answer" else None,
+        gap="none" if result.status == "none" else None)
+    uow.session.add(row)
+    uow.flush()
+    left = None
+    if actor is not None and actor.contact_id is not None:
+        from bot.services.consultations import hand_overs_left
+
+        left = hand_overs_left(svc, uow, actor.contact_id)
+    return Asked(row.id, result, left)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    question_id: int
+    action: str
+    entry: Entry | None = None
+    hand_overs_left: int | None = None
+
+
+def feedback(svc: Services, actor: Actor, question_id: int, action: str,
+             entry_id: str | None = None, *, reply: Render[Feedback] | None = None
+             ) -> Done[Feedback]:
+    """A press on an answer: a suggestion chosen (s), none of them (n), 👍 (u) or 👎 (d)."""
     with svc.uow() as uow:
-        row = FaqQuestion(
-            at=svc.clock.now(), telegram_id=actor.telegram_id if actor else None,
-            viewer=viewer, channel=channel, question=question[:2000], status=result.status,
-            entry_id=result.matches[0].entry.id if result.status == "answer" else None,
-            gap="none" if result.status == "none" else None)
-        uow.session.add(row)
-        uow.commit()
-        return Asked(row.id, result)
+        row = _own(uow, actor, question_id)
+        entry = None
+        if action == "s":
+            entry = svc.knowledge.entry(entry_id or "")
+            if entry is None or not visible_to(entry, viewer_of(actor)):
+                raise ServiceError("visit.stale_button")
+            row.entry_id = entry.id
+        elif action == "n":
+            row.gap = row.gap or "neither"
+        elif action in ("u", "d"):
+            row.vote = "up" if action == "u" else "down"
+            if action == "d":
+                row.gap = row.gap or "down"
+        else:
+            raise ServiceError("visit.stale_button")
+        left = None
+        if actor.contact_id is not None:
+            from bot.services.consultations import hand_overs_left
+
+            left = hand_overs_left(svc, uow, actor.contact_id)
+        return finish(uow, svc.clock.now(), Feedback(question_id, action, entry, left), reply)
 
 
 def _own(uow, actor: Actor, question_id: int) -> FaqQuestion:  # type: ignore[no-untyped-def]
@@ -46,37 +99,6 @@ def _own(uow, actor: Actor, question_id: int) -> FaqQuestion:  # type: ignore[no
     if row is None or row.telegram_id != actor.telegram_id:
         raise ServiceError("visit.stale_button")
     return row
-
-
-def choose(svc: Services, actor: Actor, question_id: int, entry_id: str) -> Entry:
-    """The asker picked one of the suggestions."""
-    entry = svc.knowledge.entry(entry_id)
-    if entry is None or not visible_to(entry, viewer_of(actor)):
-        raise ServiceError("visit.stale_button")
-    with svc.uow() as uow:
-        row = _own(uow, actor, question_id)
-        row.entry_id = entry_id
-        uow.commit()
-    return entry
-
-
-def neither(svc: Services, actor: Actor, question_id: int) -> str:
-    """None of the suggestions fit: a knowledge gap. Returns the question."""
-    with svc.uow() as uow:
-        row = _own(uow, actor, question_id)
-        row.gap = row.gap or "neither"
-        uow.commit()
-        return row.question
-
-
-def vote(svc: Services, actor: Actor, question_id: int, up: bool) -> str:
-    with svc.uow() as uow:
-        row = _own(uow, actor, question_id)
-        row.vote = "up" if up else "down"
-        if not up:
-            row.gap = row.gap or "down"
-        uow.commit()
-        return row.question
 
 
 @dataclass(frozen=True)

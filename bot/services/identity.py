@@ -41,6 +41,7 @@ class Actor:
     entity_name: str | None = None
     scope_city: str | None = None
     scope_county: str | None = None
+    unit: str = ""
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -57,14 +58,15 @@ class Actor:
         return self.kind.value
 
 
-def _actor(uow: UnitOfWork, user: TelegramUser) -> Actor:
+def actor_in(uow: UnitOfWork, user: TelegramUser) -> Actor:
+    """Who ``user`` is, read inside an open unit of work."""
     person = uow.people.by_telegram(user.id)
     if person is not None:
         return Actor(
             telegram_id=user.id, kind=ActorKind.PERSON, name=person.name,
             language=person.language or normalize_language(user.language_code),
             roles=frozenset(Role(r) for r in person.role_names), person_id=person.id,
-            scope_city=person.scope_city, scope_county=person.scope_county,
+            scope_city=person.scope_city, scope_county=person.scope_county, unit=person.unit,
         )
     contact = uow.contacts.by_telegram(user.id)
     if contact is not None:
@@ -80,7 +82,7 @@ def _actor(uow: UnitOfWork, user: TelegramUser) -> Actor:
 
 def whoami(svc: Services, user: TelegramUser) -> Actor:
     with svc.uow() as uow:
-        return _actor(uow, user)
+        return actor_in(uow, user)
 
 
 def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
@@ -92,11 +94,11 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
             raise ServiceError("start.code_unknown")
         if invite.used_at is not None:
             if invite.used_by == user.id:
-                return _actor(uow, user)
+                return actor_in(uow, user)
             raise ServiceError("start.code_used")
         if invite.expires_at <= now:
             raise ServiceError("start.code_expired")
-        current = _actor(uow, user)
+        current = actor_in(uow, user)
         if current.kind is not ActorKind.GUEST:
             raise ServiceError("start.already_bound", name=current.name)
         if invite.person is not None:
@@ -127,7 +129,7 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
             uow.commit()
         except IntegrityError as exc:  # a concurrent binding of the same account won
             raise ServiceError("start.already_bound", name=user.full_name) from exc
-        return _actor(uow, user)
+        return actor_in(uow, user)
 
 
 def set_language(svc: Services, user: TelegramUser, language: str) -> Actor:
@@ -145,4 +147,4 @@ def set_language(svc: Services, user: TelegramUser, language: str) -> Actor:
             else:
                 pref.language = language
         uow.commit()
-        return _actor(uow, user)
+        return actor_in(uow, user)

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, aliased
 from bot.services.container import Services
 from bot.store.models import Assignment, Cycle, Entity, Region, Visit
 from scheduler.obligations import (
-    STATE_RANK,
     AssignmentSpan,
     ObligationState,
     VisitFact,
@@ -78,9 +77,16 @@ def states(svc: Services, at: datetime, person_id: int | None = None
            ) -> tuple[list[ObligationState], dict[int, SpanInfo]]:
     """Current windows (and past overdue ones) of everyone, or of one person."""
     with svc.uow() as uow:
-        spans, info = load_spans(uow.session, person_id)
-        ids = [s.assignment_id for s in spans] if person_id is not None else None
-        visits = load_visits(uow.session, svc.policy.tz, ids)  # type: ignore[arg-type]
+        return states_in(uow.session, svc, at, person_id)
+
+
+def states_in(session: Session, svc: Services, at: datetime, person_id: int | None = None
+              ) -> tuple[list[ObligationState], dict[int, SpanInfo]]:
+    """As :func:`states`, inside an open session (it sees what that session has not
+    committed yet: the visit being submitted)."""
+    spans, info = load_spans(session, person_id)
+    ids = [s.assignment_id for s in spans] if person_id is not None else None
+    visits = load_visits(session, svc.policy.tz, ids)  # type: ignore[arg-type]
     return current_states(spans, visits, at, svc.policy), info
 
 
@@ -105,7 +111,13 @@ class StatusLine:
 
 def status(svc: Services, person_id: int, at: datetime) -> list[StatusLine]:
     """The person's obligations this period, overdue first, then by days left."""
-    found, _info = states(svc, at, person_id)
+    with svc.uow() as uow:
+        return status_in(uow.session, svc, person_id, at)
+
+
+def status_in(session: Session, svc: Services, person_id: int, at: datetime
+              ) -> list[StatusLine]:
+    found, _info = states_in(session, svc, at, person_id)
     tz = svc.policy.tz
     lines = [StatusLine(
         int(s.assignment_id), s.role, s.target_name, s.state, s.window_start, s.window_end,
@@ -116,11 +128,8 @@ def status(svc: Services, person_id: int, at: datetime) -> list[StatusLine]:
     return lines
 
 
-def effect_of_visit(svc: Services, person_id: int, assignment_id: int, at: datetime
-                    ) -> StatusLine | None:
+def effect_of_visit(session: Session, svc: Services, person_id: int, assignment_id: int,
+                    at: datetime) -> StatusLine | None:
     """The state of the assignment's current window after a visit (for the reply)."""
-    return next((line for line in status(svc, person_id, at)
+    return next((line for line in status_in(session, svc, person_id, at)
                  if line.assignment_id == assignment_id and line.state != "overdue"), None)
-
-
-__all__ = ["STATE_RANK", "StatusLine", "effect_of_visit", "states", "status"]

@@ -1,26 +1,28 @@
-"""Reminder passes: which reminders are due now (pure engine), and the at-most-once log.
+"""Reminder passes: which reminders are due now (pure engine), and the ledger that makes
+each one owed at most once ever.
 
-A key is claimed before its message is sent and marked sent after; two passes running at
-once cannot both send it, a restart does not send it again, and a send that keeps failing
-releases the claim so a later pass may try again. A claim left behind by a crash between
-claiming and sending is taken over after ``STALE_CLAIM``.
+A reminder's key goes into the ledger (``sent_notices``) in the same transaction that puts
+its message into the outbox; the outbox then delivers it through any Bot API weather. Two
+passes running at once cannot both write it (the key is unique), and a restart does not
+write it again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
+from bot.delivery.out import Out
+from bot.services.base import Done, finish
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.services.obligations import states
 from bot.store.models import Assignment, Person, SentNotice, Snooze
 from scheduler.reminders import ReminderDue, due_reminders
-
-STALE_CLAIM = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -55,37 +57,49 @@ def plan(svc: Services, at: datetime) -> list[PlannedReminder]:
                             getattr(roles, d.role).obligation.period) for d in dues]
 
 
-def claim(svc: Services, key: str, kind: str, person_id: int | None) -> bool:
-    """Take the right to send ``key``; False when it was sent or another pass holds it."""
+@dataclass
+class PassReport:
+    at: datetime
+    dry_run: bool
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    unbound: list[dict[str, Any]] = field(default_factory=list)
+    blocked: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "dry_run": self.dry_run, "sent": self.sent,
+                "unbound": self.unbound, "blocked": self.blocked}
+
+    def counts(self) -> dict[str, int]:
+        return {"owed": len(self.sent), "unbound": len(self.unbound),
+                "blocked": len(self.blocked)}
+
+
+def enqueue(svc: Services, at: datetime, render: Callable[[PlannedReminder], Out], *,
+            dry_run: bool = False) -> Done[PassReport]:
+    """Write every reminder due as of ``at`` into the ledger and the outbox, once. People
+    without Telegram are reported (the supervisor digest lists them) and sent nothing."""
+    planned = plan(svc, at)
+    report = PassReport(at, dry_run)
     now = svc.clock.now()
     with svc.uow() as uow:
-        uow.session.add(SentNotice(key=key, kind=kind, person_id=person_id, claimed_at=now))
-        try:
-            uow.commit()
-            return True
-        except IntegrityError:
-            uow.session.rollback()
-        taken = uow.session.execute(
-            update(SentNotice)
-            .where(SentNotice.key == key, SentNotice.status == "sending",
-                   SentNotice.claimed_at < now - STALE_CLAIM)
-            .values(claimed_at=now))
-        uow.commit()
-        return bool(taken.rowcount)  # type: ignore[attr-defined]
-
-
-def mark_sent(svc: Services, key: str) -> None:
-    with svc.uow() as uow:
-        uow.session.execute(update(SentNotice).where(SentNotice.key == key)
-                            .values(status="sent", sent_at=svc.clock.now()))
-        uow.commit()
-
-
-def release(svc: Services, key: str) -> None:
-    with svc.uow() as uow:
-        uow.session.execute(delete(SentNotice).where(SentNotice.key == key,
-                                                     SentNotice.status == "sending"))
-        uow.commit()
+        blocked = uow.outbox.blocked()
+        outs: list[Out] = []
+        for p in planned:
+            row = {"key": p.due.key, "person": p.recipient.name, "target": p.due.target_name,
+                   "kind": p.due.kind, "lead_days": p.due.lead_days,
+                   "days_left": p.due.days_left, "deadline": p.due.deadline.isoformat()}
+            if p.recipient.telegram_id is None:
+                report.unbound.append(row)
+            elif p.recipient.telegram_id in blocked:
+                report.blocked.append(row)
+            elif dry_run:
+                report.sent.append(row)
+            elif uow.notices.claim(p.due.key, p.due.kind, p.recipient.person_id, now):
+                outs.append(render(p))
+                report.sent.append(row)
+        if dry_run:
+            return Done(report)
+        return finish(uow, now, report, lambda _r: outs)
 
 
 def sent_keys(svc: Services) -> set[str]:

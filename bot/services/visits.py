@@ -1,8 +1,8 @@
 """The visit conversation as a use case: load the draft, apply the pure rules, store, commit.
 
-Every call that changes a draft commits before it returns, so the bot replies only about
-what is on disk; each user action carries a key (its callback query or message id), recorded
-in the same transaction, so a redelivered update is never applied twice.
+Every call that changes a draft commits before it returns, together with the reply it owes
+(the outbox), so the bot says only what is on disk; a redelivered update changes nothing.
+While a draft is being filled in, the person's typed text belongs to it (a pending input).
 """
 
 from __future__ import annotations
@@ -11,18 +11,33 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from bot.delivery.out import Out
 from bot.domain import visits as rules
 from bot.domain.visits import Input, Refusal, Step, Target
+from bot.services.base import Done, Render, finish
 from bot.services.container import Services
 from bot.services.errors import ServiceError
-from bot.store.models import Assignment, FollowUp, Visit, VisitConfirmation, VisitDraft, VisitPhoto
+from bot.services.obligations import StatusLine, effect_of_visit
+from bot.store.models import (
+    Assignment,
+    EntityContact,
+    FollowUp,
+    Visit,
+    VisitConfirmation,
+    VisitDraft,
+    VisitPhoto,
+)
 from bot.store.uow import UnitOfWork
 from scheduler.policy import TaskDef
+
+PENDING = "visit"
 
 
 @dataclass(frozen=True)
 class DraftState:
-    """What the handler needs to render the current step."""
+    """What the views need to render the current step."""
 
     draft_id: int
     step: Step
@@ -40,6 +55,33 @@ class DraftState:
 
 
 @dataclass(frozen=True)
+class ConfirmationRequest:
+    """A served-side contact asked to confirm a visit (again, after a change: ``changed``)."""
+
+    confirmation_id: int
+    round: int
+    telegram_id: int
+    language: str
+    reporter: str
+    role: str
+    entity: str
+    visit_date: date
+    mode: str
+    number: str
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A contact whose confirmation no longer applies (the visit moved to another entity)."""
+
+    telegram_id: int
+    language: str
+    number: str
+    entity: str
+
+
+@dataclass(frozen=True)
 class Submitted:
     visit_id: int
     number: str
@@ -47,17 +89,9 @@ class Submitted:
     assignment_id: int
     edited: bool = False
     confirmations: list[ConfirmationRequest] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ConfirmationRequest:
-    confirmation_id: int
-    telegram_id: int
-    language: str
-    reporter: str
-    entity: str
-    visit_date: date
-    mode: str
+    withdrawn: list[Withdrawn] = field(default_factory=list)
+    effect: StatusLine | None = None
+    period_kind: str = "year"
 
 
 @dataclass(frozen=True)
@@ -67,6 +101,11 @@ class Outcome:
     duplicate: bool = False
     submitted: Submitted | None = None
     cancelled: bool = False
+    cancel_asked: bool = False
+    previous: Step | None = None    # the step the input was for
+    input_kind: str = ""            # press | text | location | photo | other
+    album: str | None = None        # the media group of a photo, if any
+    resumed_after: str | None = None  # another flow ended: "the visit continues"
 
 
 # ── reading ───────────────────────────────────────────────────────────
@@ -88,8 +127,8 @@ def _target(a: Assignment) -> Target:
     return Target(a.id, a.target_name, max(a.start_date, a.cycle.start_date), end)
 
 
-def _state(svc: Services, uow: UnitOfWork, draft: VisitDraft) -> DraftState:
-    today = svc.clock.now().date()
+def state_of(svc: Services, uow: UnitOfWork, draft: VisitDraft) -> DraftState:
+    today = svc.clock.now().astimezone(svc.policy.tz).date()
     found = targets(uow, draft.person_id, today)
     role = role_of(uow, draft.person_id)
     if draft.data.get("assignment_id"):
@@ -103,14 +142,10 @@ def _state(svc: Services, uow: UnitOfWork, draft: VisitDraft) -> DraftState:
         visit = uow.visits.get(draft.visit_id)
         editing = visit.number if visit else None
     return DraftState(draft.id, Step(draft.step), dict(draft.data), role, found,
-                      list(_policy_tasks(svc, role)), _limits(svc), editing, draft.status)
+                      list(svc.policy.role(role).tasks), limits(svc), editing, draft.status)
 
 
-def _policy_tasks(svc: Services, role: str) -> tuple[TaskDef, ...]:
-    return getattr(svc.policy.roles, role).tasks
-
-
-def _limits(svc: Services) -> rules.Limits:
+def limits(svc: Services) -> rules.Limits:
     v = svc.policy.visit
     return rules.Limits(v.summary_min_chars, v.summary_max_chars, v.max_photos)
 
@@ -121,112 +156,207 @@ def current(svc: Services, person_id: int) -> DraftState | None:
         draft = uow.visits.open_draft(person_id)
         if draft is None or draft.status != "active":
             return None
-        return _state(svc, uow, draft)
+        return state_of(svc, uow, draft)
 
 
 def open_draft(svc: Services, person_id: int) -> DraftState | None:
     with svc.uow() as uow:
         draft = uow.visits.open_draft(person_id)
-        return _state(svc, uow, draft) if draft else None
+        return state_of(svc, uow, draft) if draft else None
 
 
 # ── starting ──────────────────────────────────────────────────────────
 
 
-def begin(svc: Services, person_id: int, chat_id: int, *, fresh: bool = False,
-          assignment_id: int | None = None) -> DraftState:
+@dataclass(frozen=True)
+class Opened:
+    """What /visit (or 记录走访 on /status or a reminder) led to."""
+
+    state: DraftState | None = None
+    resume: DraftState | None = None    # an open draft: continue it or start afresh?
+    pending_other: tuple[str, int] | None = None  # another flow waits for text: which first?
+    problem: ServiceError | None = None
+
+
+def open_visit(svc: Services, person_id: int, telegram_id: int, chat_id: int,
+               assignment_id: int | None = None, *, reply: Render[Opened] | None = None
+               ) -> Done[Opened]:
+    """/visit: continue-or-fresh when a draft is open; ask which flow first when another one
+    waits for the person's text; otherwise open a draft (for ``assignment_id`` if given)."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        pending = uow.pending.get(telegram_id)
+        existing = uow.visits.open_draft(person_id)
+        if pending is not None and pending.kind != PENDING:
+            value = Opened(pending_other=(pending.kind, pending.ref_id))
+        elif existing is not None and assignment_id is None:
+            value = Opened(resume=state_of(svc, uow, existing))
+        else:
+            try:
+                state = _begin(svc, uow, person_id, telegram_id, chat_id,
+                               fresh=existing is not None, assignment_id=assignment_id)
+                value = Opened(state=state)
+            except ServiceError as exc:
+                value = Opened(problem=exc)
+        return finish(uow, now, value, reply)
+
+
+def begin(svc: Services, person_id: int, telegram_id: int, chat_id: int, *,
+          fresh: bool = False, assignment_id: int | None = None,
+          reply: Render[Opened] | None = None) -> Done[Opened]:
     """Open a new draft (dropping any open one when ``fresh``); or resume the open one."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        existing = uow.visits.open_draft(person_id)
-        if existing is not None and not fresh:
-            existing.status, existing.updated_at = "active", now
-            uow.commit()
-            return _state(svc, uow, existing)
-        if existing is not None:
-            existing.status, existing.updated_at = "cancelled", now
-            uow.flush()
-        found = targets(uow, person_id, now.date())
-        if not found:
-            raise ServiceError("visit.no_assignments")
-        data = rules.new_draft(found)
-        if assignment_id is not None:
-            if all(t.assignment_id != assignment_id for t in found):
-                raise ServiceError("visit.stale_button")
-            data["assignment_id"] = assignment_id
-        step = Step.WHEN if data.get("assignment_id") else Step.WHOM
-        draft = VisitDraft(person_id=person_id, chat_id=chat_id, status="active", step=step,
-                           data=data, created_at=now, updated_at=now)
-        uow.visits.add(draft)
-        uow.commit()
-        return _state(svc, uow, draft)
+        try:
+            value = Opened(state=_begin(svc, uow, person_id, telegram_id, chat_id, fresh=fresh,
+                                        assignment_id=assignment_id))
+        except ServiceError as exc:
+            value = Opened(problem=exc)
+        return finish(uow, now, value, reply)
+
+
+def _begin(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int, chat_id: int,
+           *, fresh: bool, assignment_id: int | None) -> DraftState:
+    now = svc.clock.now()
+    existing = uow.visits.open_draft(person_id)
+    if existing is not None and not fresh:
+        existing.status, existing.updated_at = "active", now
+        uow.pending.set(telegram_id, PENDING, existing.id, now)
+        return state_of(svc, uow, existing)
+    if existing is not None:
+        existing.status, existing.updated_at = "cancelled", now
+        uow.flush()
+    found = targets(uow, person_id, now.astimezone(svc.policy.tz).date())
+    if not found:
+        raise ServiceError("visit.no_assignments")
+    data = rules.new_draft(found)
+    if assignment_id is not None:
+        if all(t.assignment_id != assignment_id for t in found):
+            raise ServiceError("visit.stale_button")
+        data["assignment_id"] = assignment_id
+    step = Step.WHEN if data.get("assignment_id") else Step.WHOM
+    draft = VisitDraft(person_id=person_id, chat_id=chat_id, status="active", step=step,
+                       data=data, created_at=now, updated_at=now)
+    uow.visits.add(draft)
+    uow.flush()
+    uow.pending.set(telegram_id, PENDING, draft.id, now)
+    return state_of(svc, uow, draft)
 
 
 # ── one step ──────────────────────────────────────────────────────────
 
 
-def step(svc: Services, person_id: int, draft_id: int | None, inp: Input, key: str) -> Outcome:
-    """Apply one user input to the person's open draft."""
+def step(svc: Services, person_id: int, telegram_id: int, draft_id: int | None, inp: Input,
+         key: str, *, reply: Render[Outcome] | None = None) -> Done[Outcome]:
+    """Apply one input (a press, or what the person typed or sent) to the open draft."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        outcome = step_in(svc, uow, person_id, telegram_id, draft_id, inp, key)
+        return finish(uow, now, outcome, reply)
+
+
+def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
+            draft_id: int | None, inp: Input, key: str) -> Outcome:
+    now = svc.clock.now()
+    kind = _kind(inp)
+    draft = uow.visits.open_draft(person_id)
+    if draft is None or (draft_id is not None and draft.id != draft_id):
+        old = uow.visits.draft(draft_id) if draft_id else None
+        if old is not None and old.person_id == person_id and old.status == "submitted":
+            visit = uow.visits.by_draft(old.id) or uow.visits.get(old.visit_id or 0)
+            if visit is not None:
+                return Outcome(None, duplicate=True, submitted=_submitted(visit),
+                               input_kind=kind)
+        return Outcome(state_of(svc, uow, draft) if draft else None,
+                       refusal=Refusal("visit.stale_button"), input_kind=kind)
+    if isinstance(inp, rules.Press) and draft.step == Step.REVIEW and inp.value == "cancel":
+        return Outcome(state_of(svc, uow, draft), cancel_asked=True, previous=Step.REVIEW,
+                       input_kind=kind)
+    if uow.visits.seen(key):
+        return Outcome(state_of(svc, uow, draft), duplicate=True, input_kind=kind)
+    state = state_of(svc, uow, draft)
+    ctx = rules.Context(state.targets, [t.key for t in state.tasks],
+                        now.astimezone(svc.policy.tz).date(), state.limits)
+    data = dict(draft.data)
+    previous = Step(draft.step)
+    album = inp.album if isinstance(inp, rules.Photo) else None
+    try:
+        new_step = rules.handle(previous, data, inp, ctx)
+    except Refusal as refusal:
+        return Outcome(state, refusal=refusal, previous=previous, input_kind=kind, album=album)
+    draft.data, draft.step, draft.status, draft.updated_at = data, new_step, "active", now
+    uow.visits.mark(key, now)
+    uow.pending.set(telegram_id, PENDING, draft.id, now)
+    return Outcome(replace(state, step=new_step, data=dict(data), status="active"),
+                   previous=previous, input_kind=kind, album=album)
+
+
+def show(svc: Services, person_id: int, telegram_id: int, draft_id: int, *,
+         reply: Render[Outcome] | None = None) -> Done[Outcome]:
+    """Show the draft's current step again ("no, keep going" after a cancel question)."""
     now = svc.clock.now()
     with svc.uow() as uow:
         draft = uow.visits.open_draft(person_id)
-        if draft is None or (draft_id is not None and draft.id != draft_id):
-            old = uow.visits.draft(draft_id) if draft_id else None
-            if old is not None and old.person_id == person_id and old.status == "submitted":
-                visit = uow.visits.by_draft(old.id) or uow.visits.get(old.visit_id or 0)
-                if visit is not None:
-                    return Outcome(None, duplicate=True, submitted=_submitted(visit, []))
-            return Outcome(_state(svc, uow, draft) if draft else None,
-                           refusal=Refusal("visit.stale_button"))
-        if uow.visits.seen(key):
-            return Outcome(_state(svc, uow, draft), duplicate=True)
-        state = _state(svc, uow, draft)
-        ctx = rules.Context(state.targets, [t.key for t in state.tasks], now.date(),
-                            state.limits)
-        data = dict(draft.data)
-        try:
-            new_step = rules.handle(Step(draft.step), data, inp, ctx)
-        except Refusal as refusal:
-            return Outcome(state, refusal=refusal)
-        draft.data, draft.step, draft.status, draft.updated_at = data, new_step, "active", now
-        uow.visits.mark(key, now)
-        uow.commit()
-        return Outcome(replace(state, step=new_step, data=dict(data), status="active"))
+        if draft is None or draft.id != draft_id:
+            outcome = Outcome(None, refusal=Refusal("visit.stale_button"), input_kind="press")
+        else:
+            draft.status, draft.updated_at = "active", now
+            uow.pending.set(telegram_id, PENDING, draft.id, now)
+            outcome = Outcome(state_of(svc, uow, draft), input_kind="press")
+        return finish(uow, now, outcome, reply)
+
+
+def _kind(inp: Input) -> str:
+    return {rules.Press: "press", rules.Text: "text", rules.Location: "location",
+            rules.Photo: "photo"}.get(type(inp), "other")
 
 
 # ── submitting, cancelling ────────────────────────────────────────────
 
 
-def submit(svc: Services, person_id: int, draft_id: int, key: str) -> Outcome:
-    """Turn the draft into a visit, once: a double tap or a redelivery finds it submitted."""
+def submit(svc: Services, person_id: int, telegram_id: int, draft_id: int, key: str, *,
+           reply: Render[Outcome] | None = None) -> Done[Outcome]:
+    """Turn the draft into a visit, once: a double tap or a redelivery finds it submitted.
+    The served side's confirmation requests are written in the same transaction."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        draft = uow.visits.draft(draft_id)
-        if draft is None or draft.person_id != person_id:
-            return Outcome(None, refusal=Refusal("visit.stale_button"))
-        if draft.status == "submitted":
-            visit = uow.visits.get(draft.visit_id or 0)
-            assert visit is not None
-            return Outcome(None, duplicate=True, submitted=_submitted(visit, []))
-        state = _state(svc, uow, draft)
-        if draft.status not in ("active", "paused") or Step(draft.step) is not Step.REVIEW:
-            return Outcome(state, refusal=Refusal("visit.stale_button"))
-        missing = rules.missing(draft.data)
-        if missing:
-            return Outcome(state, refusal=Refusal("visit.incomplete"))
-        if draft.visit_id is not None:  # editing a submitted visit: ask why first
-            draft.step, draft.updated_at = Step.REASON, now
-            uow.visits.mark(key, now)
-            uow.commit()
-            return Outcome(_state(svc, uow, draft))
-        visit = _create_visit(uow, draft, now)
-        requests = _confirmation_requests(uow, visit, now)
-        draft.status, draft.visit_id, draft.updated_at = "submitted", visit.id, now
+        outcome = _submit(svc, uow, person_id, telegram_id, draft_id, key)
+        return finish(uow, now, outcome, reply)
+
+
+def _submit(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int, draft_id: int,
+            key: str) -> Outcome:
+    now = svc.clock.now()
+    draft = uow.visits.draft(draft_id)
+    if draft is None or draft.person_id != person_id:
+        return Outcome(None, refusal=Refusal("visit.stale_button"), input_kind="press")
+    if draft.status == "submitted":
+        visit = uow.visits.get(draft.visit_id or 0)
+        assert visit is not None
+        return Outcome(None, duplicate=True, submitted=_submitted(visit), input_kind="press")
+    state = state_of(svc, uow, draft)
+    if draft.status not in ("active", "paused") or Step(draft.step) is not Step.REVIEW:
+        return Outcome(state, refusal=Refusal("visit.stale_button"), input_kind="press")
+    if rules.missing(draft.data):
+        return Outcome(state, refusal=Refusal("visit.incomplete"), input_kind="press")
+    if draft.visit_id is not None:  # editing a submitted visit: ask why first
+        draft.step, draft.updated_at = Step.REASON, now
         uow.visits.mark(key, now)
-        uow.audit.record(now, f"person:{person_id}", "visit.submit", "visit", visit.id,
-                         {"number": visit.number})
-        uow.commit()
-        return Outcome(None, submitted=_submitted(visit, requests))
+        uow.pending.set(telegram_id, PENDING, draft.id, now)
+        return Outcome(state_of(svc, uow, draft), previous=Step.REVIEW, input_kind="press")
+    visit = _create_visit(uow, draft, now)
+    requests = confirmation_requests(uow, visit, now)
+    draft.status, draft.visit_id, draft.updated_at = "submitted", visit.id, now
+    uow.visits.mark(key, now)
+    uow.pending.clear(telegram_id, PENDING, draft.id)
+    uow.audit.record(now, f"person:{person_id}", "visit.submit", "visit", visit.id,
+                     {"number": visit.number})
+    uow.flush()
+    effect = effect_of_visit(uow.session, svc, person_id, visit.assignment_id, now)
+    period = svc.policy.role(visit.role).obligation.period
+    return Outcome(None, submitted=replace(_submitted(visit), confirmations=requests,
+                                           effect=effect, period_kind=period),
+                   previous=Step.REVIEW, input_kind="press")
 
 
 def _create_visit(uow: UnitOfWork, draft: VisitDraft, now: datetime) -> Visit:
@@ -248,63 +378,75 @@ def _create_visit(uow: UnitOfWork, draft: VisitDraft, now: datetime) -> Visit:
     )
     uow.visits.add(visit)
     uow.flush()
-    visit.number = f"V{now.year}-{visit.id:06d}"
+    visit.number = visit_number(now, visit.id)
     return visit
 
 
-def _confirmation_requests(uow: UnitOfWork, visit: Visit, now: datetime
-                           ) -> list[ConfirmationRequest]:
+def visit_number(now: datetime, visit_id: int) -> str:
+    return f"V{now.year}-{visit_id:06d}"
+
+
+def confirmation_requests(uow: UnitOfWork, visit: Visit, now: datetime,
+                          changed: tuple[str, ...] = ()) -> list[ConfirmationRequest]:
+    """Ask every contact of the visit's entity (new rows, or reset ones after a change)."""
     entity = visit.assignment.entity
     if entity is None:  # an envoy's region has no contacts (yet)
         return []
-    from sqlalchemy import select
-
-    from bot.store.models import EntityContact
-
     contacts = uow.session.scalars(
         select(EntityContact).where(EntityContact.entity_id == entity.id)).all()
+    existing = {c.contact_id: c for c in uow.session.scalars(
+        select(VisitConfirmation).where(VisitConfirmation.visit_id == visit.id))}
     out = []
     for contact in contacts:
-        row = VisitConfirmation(visit_id=visit.id, contact_id=contact.id, sent_at=now)
-        uow.visits.add(row)
-        uow.flush()
-        out.append(ConfirmationRequest(row.id, contact.telegram_id, contact.language or "zh",
-                                       visit.person.name, entity.name, visit.visit_date,
-                                       visit.mode))
+        row = existing.get(contact.id)
+        if row is None:
+            row = VisitConfirmation(visit_id=visit.id, contact_id=contact.id, sent_at=now,
+                                    round=1)
+            uow.visits.add(row)
+            uow.flush()
+        else:
+            row.round += 1
+            row.status, row.rating, row.comment = "pending", None, None
+            uow.pending.clear(contact.telegram_id, "confirm_comment", row.id)
+            row.answered_at, row.sent_at = None, now
+        out.append(ConfirmationRequest(
+            row.id, row.round, contact.telegram_id, contact.language or "zh",
+            visit.person.name, visit.role, entity.name, visit.visit_date, visit.mode,
+            visit.number or "", changed))
     return out
 
 
-def _submitted(visit: Visit, requests: list[ConfirmationRequest], edited: bool = False
-               ) -> Submitted:
+def _submitted(visit: Visit, edited: bool = False) -> Submitted:
     return Submitted(visit.id, visit.number or "", visit.mode == "on_site", visit.assignment_id,
-                     edited, requests)
+                     edited)
 
 
-def cancel(svc: Services, person_id: int, draft_id: int | None, key: str) -> Outcome:
+def cancel(svc: Services, person_id: int, telegram_id: int, draft_id: int | None, key: str, *,
+           reply: Render[Outcome] | None = None) -> Done[Outcome]:
     now = svc.clock.now()
     with svc.uow() as uow:
         draft = uow.visits.open_draft(person_id)
         if draft is None or (draft_id is not None and draft.id != draft_id):
-            return Outcome(None, refusal=Refusal("visit.stale_button"))
-        draft.status, draft.updated_at = "cancelled", now
-        uow.visits.mark(key, now)
-        uow.commit()
-        return Outcome(None, cancelled=True)
+            outcome = Outcome(None, refusal=Refusal("visit.stale_button"), input_kind="press")
+        else:
+            draft.status, draft.updated_at = "cancelled", now
+            uow.visits.mark(key, now)
+            uow.pending.clear(telegram_id, PENDING, draft.id)
+            outcome = Outcome(None, cancelled=True, input_kind="press")
+        return finish(uow, now, outcome, reply)
 
 
-def pause_idle(svc: Services, idle: timedelta) -> list[tuple[int, str]]:
-    """Pause drafts idle longer than ``idle`` (kept, resumable with /visit).
-
-    Returns (chat id, language) of each, for the note that tells them.
-    """
+def pause_idle(svc: Services, idle: timedelta, notice: Any) -> Done[list[int]]:
+    """Pause drafts idle longer than ``idle`` (kept, resumable with /visit); ``notice(chat,
+    language, draft_id)`` renders the note that tells their owners."""
     now = svc.clock.now()
     with svc.uow() as uow:
         drafts = uow.visits.idle_drafts(now - idle)
-        out = []
+        outs: list[Out] = []
         for d in drafts:
             person = uow.people.get(d.person_id)
-            out.append((d.chat_id, (person.language if person else None) or "zh"))
-        for d in drafts:
             d.status = "paused"
-        uow.commit()
-        return out
+            if person is not None and person.telegram_id is not None:
+                uow.pending.clear(person.telegram_id, PENDING, d.id)
+            outs.append(notice(d.chat_id, (person.language if person else None) or "zh", d))
+        return finish(uow, now, [d.id for d in drafts], lambda _ids: outs)

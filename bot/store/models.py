@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -325,7 +326,11 @@ class VisitPhoto(Base):
 
 
 class FollowUp(Base):
-    """An open item from a visit, with an owner; shown to supervisors until resolved."""
+    """A follow-up item (跟进事项) from a visit, with an owner.
+
+    open → resolved (the owner marked it done) | dropped (its visit was deleted). Digests show
+    only open ones, with their age.
+    """
 
     __tablename__ = "follow_ups"
 
@@ -339,7 +344,9 @@ class FollowUp(Base):
 
     visit: Mapped[Visit] = relationship(back_populates="follow_ups")
 
-    __table_args__ = (CheckConstraint("status IN ('open', 'resolved')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'resolved', 'dropped')", name="status"),
+    )
 
 
 class VisitConfirmation(Base):
@@ -353,7 +360,8 @@ class VisitConfirmation(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     rating: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(Text)
-    awaiting_comment: Mapped[bool] = mapped_column(default=False)
+    # asked again (round + 1) when the visit's date, mode or entity changes
+    round: Mapped[int] = mapped_column(default=1)
     sent_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
 
@@ -362,7 +370,8 @@ class VisitConfirmation(Base):
 
     __table_args__ = (
         UniqueConstraint("visit_id", "contact_id", name="uq_visit_confirmations_visit_contact"),
-        CheckConstraint("status IN ('pending', 'confirmed', 'disputed')", name="status"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'disputed', 'withdrawn')",
+                        name="status"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
     )
 
@@ -437,8 +446,7 @@ class Consultation(Base):
     """解答咨询: a served entity's question handed to its commissioners.
 
     open → claimed (an owner took it) → answered → closed (solved, or 7 days after the last
-    answer). ``awaiting`` says whose next text belongs to this thread: the owner's answer or
-    the asker's follow-up.
+    answer). Whose next typed text belongs to the thread is a ``PendingInput``.
     """
 
     __tablename__ = "consultations"
@@ -452,7 +460,6 @@ class Consultation(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     escalated: Mapped[bool] = mapped_column(default=False)
-    awaiting: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
     last_answer_at: Mapped[datetime | None]
@@ -469,7 +476,6 @@ class Consultation(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'claimed', 'answered', 'closed')", name="status"),
-        CheckConstraint("awaiting IS NULL OR awaiting IN ('owner', 'asker')", name="awaiting"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
     )
 
@@ -503,3 +509,120 @@ class KnowledgeProposal(Base):
     answer: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     exported_at: Mapped[datetime | None]
+
+
+# ── delivery: inbound updates, the outbox, the instance lease, scheduled passes ──
+
+
+class InboundUpdate(Base):
+    """A Telegram update, recorded before the offset that confirms it is sent (or before the
+    webhook request is answered). ``done_at`` is set in the transaction of its effects; what is
+    recorded and not done is processed again after a restart."""
+
+    __tablename__ = "inbound_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    done_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
+        Index("ix_inbound_updates_pending", "update_id",
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+        Index("ix_inbound_updates_received_at", "received_at"),
+    )
+
+
+class OutboxMessage(Base):
+    """A message owed to someone, written in the transaction of the change that owes it.
+
+    ``key`` is its idempotency key: the same message is never written twice. The sender
+    delivers pending rows in order per chat and records Telegram's message id.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    file_name: Mapped[str | None] = mapped_column(String(128))
+    file_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(24))
+    bulk: Mapped[bool] = mapped_column(default=False)
+    edit_of: Mapped[str | None] = mapped_column(String(160))
+    coalesce: Mapped[str | None] = mapped_column(String(96))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    ambiguous: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'failed', 'blocked', 'superseded')", name="status"),
+        Index("ix_outbox_pending", "chat_id", "id",
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+        Index("ix_outbox_created_at", "created_at"),
+    )
+
+
+class BlockedChat(Base):
+    """A chat whose user blocked the bot (403): nothing more is sent there until they return."""
+
+    __tablename__ = "blocked_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    blocked_at: Mapped[datetime]
+
+
+class InstanceLease(Base):
+    """Who may poll Telegram and run jobs: one holder at a time, renewed before it expires."""
+
+    __tablename__ = "instance_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(160))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class PassRun(Base):
+    """A scheduled pass (reminders, notices, digest …) that ran for a period (a day, a week)."""
+
+    __tablename__ = "pass_runs"
+
+    name: Mapped[str] = mapped_column(String(24), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(160))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PendingInput(Base):
+    """What a person's next typed text is for: set by the flow that last asked them to type,
+    cleared when that flow ends. One per Telegram user; no row: the text is a question."""
+
+    __tablename__ = "pending_inputs"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(24))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    set_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('visit', 'consult_answer', 'consult_follow', 'confirm_comment')",
+            name="kind"),
+    )

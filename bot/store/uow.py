@@ -1,6 +1,10 @@
 """Unit of work: one session per unit of work; the service decides when to commit.
 
 Repositories never commit. Leaving the ``with`` block without ``commit()`` rolls back.
+
+When a unit of work runs for an update (``bot.delivery.turn``), its commit also marks the
+update done: the update's effects and "done" land in one transaction, so a crash either keeps
+both or neither (then the update is processed again after the restart).
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery import turn as turns
+from bot.store import delivery_repo as delivery
 from bot.store import repositories as repos
 from bot.store.visit_repo import Visits
 
@@ -31,6 +37,10 @@ class UnitOfWork:
         self.prefs = repos.Prefs(self.session)
         self.audit = repos.Audit(self.session)
         self.visits = Visits(self.session)
+        self.outbox = delivery.Outbox(self.session)
+        self.inbound = delivery.Inbound(self.session)
+        self.pending = delivery.PendingInputs(self.session)
+        self.notices = delivery.Notices(self.session)
         return self
 
     def __exit__(
@@ -44,7 +54,12 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        turn = turns.current()
+        if turn is not None and not turn.marked:
+            self.inbound.mark([turn.update_id], turn.now)
         self.session.commit()
+        if turn is not None:
+            turn.marked = turn.committed = True
 
     def flush(self) -> None:
         self.session.flush()

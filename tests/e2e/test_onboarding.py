@@ -71,14 +71,15 @@ async def test_an_account_bound_to_one_person_cannot_take_another_invite(world: 
     await user.expect_message(contains="已绑定为“王敏”")
 
 
-async def test_a_redelivered_start_is_harmless(world: World):
+async def test_a_redelivered_start_is_recorded_once_and_changes_nothing(world: World):
     code = world.invite(person="王敏")
     user = world.server.user(first_name="W")
     update_id = await user.send(f"/start {code}")
     await user.expect_message(contains="王敏")
-    world.server.redeliver(update_id)
-    again = await user.expect_message()
-    assert "王敏" in again.text and "已经被使用" not in again.text
+    world.server.redeliver(update_id)  # Telegram did not get the confirmation: same update
+    await user.expect_no_message()     # recorded already: not processed a second time
+    await user.send("/start")
+    await user.expect_message(contains="欢迎回来")
 
 
 async def test_guest_gets_access_hint_and_staff_commands_are_refused(world: World):
@@ -126,26 +127,54 @@ async def test_unknown_commands_and_stickers_get_a_polite_reply(world: World):
     await user.expect_message(contains="文字")
 
 
-async def test_errors_are_reported_to_the_admin_and_the_user_gets_an_apology(
-        db_url, botapi, clock):
-    from bot.app import build_application
-    from bot.runner import running
-    from bot.services.container import Services
-    from tests.e2e.conftest import bot_settings
+async def test_a_failing_update_gets_one_apology_and_one_report_a_minute(
+        db_url, botapi, clock, monkeypatch):
+    from bot import menus
+    from tests.e2e.conftest import start_world
 
     admin = botapi.user(first_name="Admin")
     await admin.send("/start")  # a bot may only write to chats that wrote to it first
-    services = Services.create(bot_settings(db_url, botapi, admin_chat_id=admin.id), clock)
-    services.engine.dispose()
-    services.session_factory.kw["bind"] = None  # every database call now fails
-    app = build_application(services)
-    async with running(app):
-        await admin.expect_message(contains="机器人出错")
-        await admin.expect_message(contains="抱歉")
-        user = botapi.user(first_name="U")
+    async with start_world(db_url, botapi, clock, admin_chat_id=admin.id) as world:
+        await admin.expect_message(contains="邀请链接")  # its own /start
+        user = await world.onboard("王敏")
+
+        def broken(*_args, **_kwargs):
+            raise RuntimeError("menu table unreadable")
+
+        monkeypatch.setattr(menus, "commands", broken)
         await user.send("/help")
-        report = await admin.expect_message()
-        assert "机器人出错" in report.text and "TEST-TOKEN" not in report.text
+        apology = await user.expect_message(contains="抱歉")
+        assert "没有保存" in apology.text  # nothing of /help was stored: it says so
+        report = await admin.expect_message(contains="机器人出错")
+        assert "menu table unreadable" in report.text and "/help" in report.text
+        assert "TEST-TOKEN" not in report.text and "\\u" not in report.text
+        await user.expect_no_message()  # exactly one apology for the update
+        await admin.expect_no_message()  # exactly one report
+        await user.send("/help")  # the same error within the minute: apology, no new report
         await user.expect_message(contains="抱歉")
-        await user.send("/help")  # the bot keeps running
-        await user.expect_message(contains="抱歉")
+        await user.expect_no_message()
+        await admin.expect_no_message()
+        monkeypatch.undo()
+        await user.send("/help")  # the bot kept running
+        await user.expect_message(contains="可用命令")
+
+
+async def test_updates_wait_while_the_database_is_down_and_none_is_lost(
+        db_url, botapi, clock):
+    from tests.e2e.conftest import start_world
+
+    admin = botapi.user(first_name="Admin")
+    await admin.send("/start")
+    async with start_world(db_url, botapi, clock, admin_chat_id=admin.id) as world:
+        await admin.expect_message(contains="邀请链接")
+        user = await world.onboard("王敏")
+        factory = world.services.session_factory
+        bind = factory.kw["bind"]
+        factory.kw["bind"] = None  # every database call now fails
+        await user.send("/help")
+        report = await admin.expect_message(contains="机器人出错")
+        assert "could not record" in report.text
+        assert world.server.pending_updates  # not confirmed to Telegram: it keeps it
+        await user.expect_no_message(within=0.2)
+        factory.kw["bind"] = bind  # the database is back
+        await user.expect_message(contains="可用命令")

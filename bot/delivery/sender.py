@@ -1,0 +1,330 @@
+"""The outbox sender: delivers owed messages in order per chat, through every Bot API error.
+
+* 429: waits ``retry_after`` (everybody waits: the limit is the bot's), then sends again.
+* 502/503, connection refused: not delivered; retried with back-off.
+* 500, 504, a timeout: *ambiguous* (Telegram may have delivered it). Retried at most once at
+  once, and counted; after a second ambiguous failure the row waits for the next sweep.
+* 403 (blocked): final for that chat only; the chat is marked and its pending rows too.
+* 400: an edit that changes nothing counts as done; an edit of a message that is gone is sent
+  as a new message; anything else is a bug: the row is marked failed and reported.
+
+Results (Telegram's message id, or the failure) are written in batches by one recorder task,
+together with the "done" marks of updates whose handlers wrote nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import warnings
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.clock import Clock, Timer
+from bot.delivery.out import Out
+from bot.delivery.throttle import Throttle
+from bot.store.delivery_repo import StoredOut
+
+log = logging.getLogger(__name__)
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+
+NO_CHAT_ID = frozenset({"answerCallbackQuery", "setMyCommands"})
+# Sent at once, beside the chat's queue: a button's answer must not wait for the messages
+# before it (nor they for it).
+FIRE_AND_FORGET = frozenset({"answerCallbackQuery"})
+MAX_IMMEDIATE_TRIES = 6       # unambiguous failures retried at once before parking the row
+PARK = timedelta(minutes=2)   # a parked row is tried again by the sweep after this long
+
+
+class ServerError(NetworkError):
+    """A 5xx from the Bot API (or its front end), with the status code kept."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Mark:
+    row_id: int
+    status: str
+    message_id: int | None = None
+    attempts: int = 0
+    ambiguous: int = 0
+    error: str | None = None
+    not_before: datetime | None = None
+
+
+Writer = Callable[[list[Mark], list[int], list[tuple[int, str]]], Awaitable[None]]
+Blocker = Callable[[int], Awaitable[None]]
+Lookup = Callable[[str], Awaitable[int | None]]
+Problem = Callable[[Out, str], Awaitable[None]]
+
+
+class OutboxSender:
+    def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, write: Writer, block: Blocker,
+                 lookup: Lookup, problem: Problem | None = None,
+                 throttle: Throttle | None = None) -> None:
+        self.bot, self.clock, self.timer = bot, clock, timer
+        self._write, self._block, self._lookup, self._problem = write, block, lookup, problem
+        self.throttle = throttle or Throttle(timer)
+        self._queues: dict[int, deque[StoredOut]] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._known: set[int] = set()
+        self._message_ids: dict[str, int] = {}
+        self._marks: list[Mark] = []
+        self._done_updates: list[int] = []
+        self._failed_updates: list[tuple[int, str]] = []
+        self._wake = asyncio.Event()
+        self._settled = asyncio.Condition()
+        self._writing = False
+        self._recorder: asyncio.Task[None] | None = None
+        self._fired: set[asyncio.Task[None]] = set()
+        self.stats: Counter[str] = Counter()
+        self.last_sent_at: datetime | None = None
+
+    # ── feeding ───────────────────────────────────────────────────────
+
+    def submit(self, rows: Iterable[StoredOut]) -> None:
+        for row in rows:
+            if row.out.method in FIRE_AND_FORGET:
+                task = asyncio.create_task(self._fire(row.out), context=contextvars.Context())
+                self._fired.add(task)
+                task.add_done_callback(self._fire_done)
+                continue
+            if row.id is not None:
+                if row.id in self._known:
+                    continue
+                self._known.add(row.id)
+            chat = row.out.chat_id
+            self._queues.setdefault(chat, deque()).append(row)
+            worker = self._workers.get(chat)
+            if worker is None or worker.done():
+                # a clean context: the worker outlives the update that fed it
+                self._workers[chat] = asyncio.create_task(
+                    self._work(chat), name=f"outbox-chat-{chat}", context=contextvars.Context())
+
+    async def _fire(self, out: Out) -> None:
+        try:
+            await self.bot.do_api_request(out.method, api_kwargs=dict(out.params))
+        except Exception as exc:  # too old, or the network: nobody is owed this
+            log.debug("%s failed: %s", out.method, exc)
+
+    def _fire_done(self, task: asyncio.Task[None]) -> None:
+        self._fired.discard(task)
+        self._wake.set()
+
+    def known(self) -> set[int]:
+        return set(self._known)
+
+    def done_update(self, update_id: int) -> None:
+        """An update whose handler stored nothing: record it done with the next batch."""
+        self._done_updates.append(update_id)
+        self._wake.set()
+
+    def failed_update(self, update_id: int, error: str) -> None:
+        """An update whose handler failed: recorded as failed (not processed again)."""
+        self._failed_updates.append((update_id, error))
+        self._wake.set()
+
+    # ── lifecycle ─────────────────────────────────────────────────────
+
+    def start(self) -> None:
+        if self._recorder is None:
+            self._recorder = asyncio.create_task(self._record_loop(), name="outbox-recorder",
+                                                 context=contextvars.Context())
+
+    async def stop(self) -> None:
+        for task in list(self._workers.values()):
+            task.cancel()
+        await asyncio.gather(*self._workers.values(), return_exceptions=True)
+        self._workers.clear()
+        await self._flush()
+        if self._recorder is not None:
+            self._recorder.cancel()
+            await asyncio.gather(self._recorder, return_exceptions=True)
+            self._recorder = None
+
+    def busy(self) -> bool:
+        return any(self._queues.values()) or bool(
+            self._marks or self._done_updates or self._failed_updates or self._fired) \
+            or self._writing or any(not w.done() for w in self._workers.values())
+
+    async def idle(self) -> None:
+        """Wait until every submitted message is sent (or parked) and its result recorded."""
+        async with self._settled:
+            await self._settled.wait_for(lambda: not self.busy())
+
+    async def _notify(self) -> None:
+        async with self._settled:
+            self._settled.notify_all()
+
+    # ── recording results ─────────────────────────────────────────────
+
+    async def _record_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not (self._marks or self._done_updates or self._failed_updates):
+            await self._notify()
+            return
+        marks, self._marks = self._marks, []
+        done, self._done_updates = self._done_updates, []
+        failed, self._failed_updates = self._failed_updates, []
+        self._writing = True
+        try:
+            await self._write(marks, done, failed)
+        except Exception:  # the database is away: keep them for the next batch
+            log.exception("could not record %d outbox results", len(marks))
+            self._marks[:0], self._done_updates[:0] = marks, done
+            self._failed_updates[:0] = failed
+            await self.timer.sleep(1.0)
+            self._wake.set()
+        finally:
+            self._writing = False
+        await self._notify()
+
+    def _mark(self, row: StoredOut, **values: Any) -> None:
+        if row.id is not None:
+            self._marks.append(Mark(row.id, **values))
+            if values.get("status") != "pending":
+                self._known.discard(row.id)
+        self._wake.set()
+
+    # ── sending ───────────────────────────────────────────────────────
+
+    async def _work(self, chat: int) -> None:
+        queue = self._queues[chat]
+        try:
+            while queue:
+                row = queue[0]
+                group = row.out.coalesce
+                if group and any(r.out.coalesce == group for r in list(queue)[1:]):
+                    queue.popleft()  # a newer message of the same group replaces it
+                    self.stats["superseded"] += 1
+                    self._mark(row, status="superseded")
+                    continue
+                outcome = await self._deliver(row)
+                if outcome == "stop":  # parked or blocked: the rest of this chat waits too
+                    for rest in queue:
+                        if rest.id is not None:
+                            self._known.discard(rest.id)
+                    queue.clear()
+                    break
+                queue.popleft()
+        finally:
+            if not queue:
+                self._queues.pop(chat, None)
+            self._wake.set()
+            await self._notify()
+
+    async def _deliver(self, row: StoredOut) -> str:
+        out, attempts, ambiguous = row.out, row.attempts, row.ambiguous
+        tries = 0
+        while True:
+            tries += 1
+            attempts += 1
+            await self.throttle.wait_turn(out.chat_id, out.bulk)
+            try:
+                message_id = await self._call(out)
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+                self.stats["retry_after"] += 1
+                await self.throttle.hold_all(seconds)
+                if tries >= 20:
+                    return self._park(row, attempts, ambiguous, f"429 x{tries}")
+                continue
+            except Forbidden as exc:
+                self.stats["blocked"] += 1
+                self._mark(row, status="blocked", attempts=attempts, ambiguous=ambiguous,
+                           error=str(exc)[:500])
+                await self._block(out.chat_id)
+                return "stop"
+            except BadRequest as exc:
+                text = str(exc).lower()
+                if "message is not modified" in text:
+                    message_id = out.params.get("message_id")
+                elif out.is_edit and ("message to edit not found" in text
+                                      or "message can't be edited" in text):
+                    out = out.as_send()
+                    row = replace(row, out=out)
+                    continue
+                else:
+                    self.stats["failed"] += 1
+                    log.error("outbox %s to %s refused: %s", out.method, out.chat_id, exc)
+                    self._mark(row, status="failed", attempts=attempts, ambiguous=ambiguous,
+                               error=str(exc)[:500])
+                    if self._problem is not None:
+                        await self._problem(out, str(exc))
+                    return "next"
+            except (TimedOut, NetworkError) as exc:
+                if _ambiguous(exc) and out.is_send:
+                    ambiguous += 1
+                    self.stats["ambiguous"] += 1
+                    if ambiguous > row.ambiguous + 1:
+                        return self._park(row, attempts, ambiguous, str(exc))
+                else:
+                    self.stats["retried"] += 1
+                if tries >= MAX_IMMEDIATE_TRIES:
+                    return self._park(row, attempts, ambiguous, str(exc))
+                await self.timer.sleep(min(0.5 * 2 ** (tries - 1), 8.0))
+                continue
+            if out.key is not None and message_id is not None:
+                self._message_ids[out.key] = int(message_id)
+                if len(self._message_ids) > 5000:
+                    self._message_ids.pop(next(iter(self._message_ids)))
+            self.stats["sent"] += 1
+            self.last_sent_at = self.clock.now()
+            self._mark(row, status="sent", message_id=message_id, attempts=attempts,
+                       ambiguous=ambiguous)
+            return "next"
+
+    def _park(self, row: StoredOut, attempts: int, ambiguous: int, error: str) -> str:
+        self.stats["parked"] += 1
+        log.warning("outbox message to %s parked after %d tries: %s", row.out.chat_id,
+                    attempts, error)
+        if row.id is None:
+            return "next"  # an ephemeral reply: nothing to come back to
+        self._mark(row, status="pending", attempts=attempts, ambiguous=ambiguous,
+                   error=error[:500], not_before=self.clock.now() + PARK)
+        return "stop"
+
+    async def _call(self, out: Out) -> int | None:
+        kwargs: dict[str, Any] = dict(out.params) if out.method in NO_CHAT_ID else {
+            "chat_id": out.chat_id, **out.params}
+        if out.edit_of is not None and "message_id" not in kwargs:
+            target = self._message_ids.get(out.edit_of) or await self._lookup(out.edit_of)
+            if target is None:  # the message to edit was never sent: send this one instead
+                out = out.as_send()
+                kwargs = {"chat_id": out.chat_id, **out.params}
+            else:
+                kwargs["message_id"] = target
+        if out.file_data is not None:
+            field = "photo" if out.method == "sendPhoto" else "document"
+            kwargs[field] = InputFile(out.file_data, filename=out.file_name or field)
+        result = await self.bot.do_api_request(out.method, api_kwargs=kwargs)
+        if isinstance(result, dict):
+            return result.get("message_id")
+        return kwargs.get("message_id")
+
+
+def _ambiguous(exc: Exception) -> bool:
+    """Whether the request may have been carried out although it failed."""
+    if isinstance(exc, TimedOut):
+        return True
+    if isinstance(exc, ServerError):
+        return exc.status not in (502, 503)  # the front end could not reach the server
+    message = str(exc)
+    return not message.startswith(("httpx.ConnectError", "httpx.ConnectTimeout"))

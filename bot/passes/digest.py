@@ -1,0 +1,98 @@
+"""The supervisors' digest: text parts, the chart (sendPhoto) and the workbook
+(sendDocument), written to the outbox once per supervisor per week."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.delivery.out import Out, document, message
+from bot.handlers.common import run
+from bot.reports import FontMissing, build_digest, coverage_chart, digest_workbook
+from bot.services import digest as digest_service
+from bot.services.container import Services
+from bot.services.digest import Supervisor
+from bot.views.common import period_label
+from scheduler.passes import Slot
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def render(svc: Services, sup: Supervisor, at: datetime
+           ) -> tuple[list[str], bytes | None, bytes]:
+    """(text parts, PNG, xlsx) of one supervisor's digest. Blocking: run it in a thread.
+
+    Without a CJK font the chart is left out (and logged) rather than drawn with boxes; the
+    text and the workbook still go out.
+    """
+    lang = sup.language
+    label = period_label("quarter", at.astimezone(svc.policy.tz).date(), lang)
+    inp = digest_service.digest_input(svc, sup.scope, at, label)
+    digest = build_digest(inp, lang)
+    try:
+        png: bytes | None = coverage_chart(digest, lang)
+    except FontMissing as exc:
+        log.error("digest chart left out: %s", exc)
+        png = None
+    return digest.text_parts(lang), png, digest_workbook(digest, lang)
+
+
+def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None) -> list[Out]:
+    assert sup.telegram_id is not None
+    chat = sup.telegram_id
+    parts, png, xlsx = render(svc, sup, at)
+    day = at.astimezone(svc.policy.tz).date().isoformat()
+
+    def k(part: str) -> str | None:
+        return f"{key}:{part}" if key else None
+
+    found: list[Out] = [message(chat, text, key=k(f"text{i}"), kind="digest", bulk=True)
+                        for i, text in enumerate(parts)]
+    if png is not None:
+        found.append(document(chat, f"digest-{day}.png", png, key=k("chart"), kind="digest",
+                              bulk=True, photo=True))
+    found.append(document(chat, f"digest-{day}.xlsx", xlsx, key=k("xlsx"), kind="digest",
+                          bulk=True))
+    return found
+
+
+async def send(runtime: Runtime, sup: Supervisor, at: datetime, period: str | None
+               ) -> bool:
+    """One supervisor's digest: once per ``period`` (None: on demand, not recorded)."""
+    svc = runtime.services
+    if period is None:
+        from bot.store.delivery_repo import StoredOut
+
+        runtime.deliver([StoredOut(None, o) for o in await run(outs, svc, sup, at, None)])
+        return True
+    key = f"digest:{period}:{sup.person_id}"
+    done = await run(lambda: digest_service.enqueue_once(
+        svc, key, sup.person_id, outs(svc, sup, at, key)))
+    runtime.deliver(done.sent)
+    return done.value
+
+
+async def send_all(runtime: Runtime, at: datetime, period: str, person: str | None = None
+                   ) -> dict[str, Any]:
+    svc = runtime.services
+    report: dict[str, Any] = {"sent": [], "already": [], "unbound": [], "blocked": []}
+    blocked = await run(digest_service.blocked_chats, svc)
+    for sup in await run(digest_service.supervisors, svc, person):
+        if sup.telegram_id is None:
+            report["unbound"].append(sup.name)
+        elif sup.telegram_id in blocked:
+            report["blocked"].append(sup.name)
+        elif await send(runtime, sup, at, period):
+            report["sent"].append(sup.name)
+        else:
+            report["already"].append(sup.name)
+    return report
+
+
+async def execute(runtime: Runtime, slot: Slot) -> dict[str, Any]:
+    report = await send_all(runtime, runtime.services.clock.now(), slot.period)
+    return {k: len(v) for k, v in report.items()}

@@ -1,0 +1,393 @@
+"""A running bot: the Application, the instance lease, durable inbound updates, the outbox
+sender and the scheduler tick.
+
+* **Lease.** Only the instance holding the lease polls Telegram, sends and runs passes; a
+  second ``ipbot run`` waits as a standby and takes over when the holder stops renewing.
+* **Durable inbound.** Updates are written to the database *before* the next ``getUpdates``
+  confirms them (our own polling loop: PTB's ``Updater`` confirms a batch before processing
+  it). Each update is marked done in the transaction of its effects; at start-up whatever was
+  recorded and not done is processed again.
+* **Outbox.** Handlers and passes write what they owe into the outbox in their transaction;
+  the sender delivers it (see ``bot.delivery.sender``). A sweep picks up rows that a crash or
+  a failure left behind.
+* **Scheduler.** One tick (PTB's JobQueue, i.e. APScheduler, with no misfire limit) asks the
+  pure ``scheduler.passes.due`` which passes are due and not yet recorded, and runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time as _time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import uuid4
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.ext import Application
+
+from bot.delivery.out import message
+from bot.delivery.sender import OutboxSender
+from bot.delivery.turn import Turn
+from bot.handlers.common import run
+from bot.services import delivery
+from bot.services.container import Services
+from bot.services.identity import Actor
+from bot.store.delivery_repo import StoredOut
+from scheduler import passes as schedule
+
+log = logging.getLogger(__name__)
+
+# What the bot handles: exactly these update types are asked for (polling and webhook).
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
+
+
+class ActorHints:
+    """Who sent each recorded update, resolved in the transaction that recorded the batch."""
+
+    def __init__(self) -> None:
+        self._hints: dict[int, tuple[int, Actor]] = {}
+
+    def put(self, update_id: int, actor: Actor) -> None:
+        self._hints[update_id] = (actor.telegram_id, actor)
+
+    def take(self, update_id: int) -> Actor | None:
+        found = self._hints.pop(update_id, None)
+        return found[1] if found else None
+
+    def forget(self, user_id: int) -> None:
+        for uid in [k for k, (user, _) in self._hints.items() if user == user_id]:
+            del self._hints[uid]
+
+
+PassFn = Callable[["Runtime", schedule.Slot], Awaitable[dict[str, Any]]]
+
+
+class Runtime:
+    def __init__(self, services: Services, *, scheduler: bool = True, poll: bool = True,
+                 holder: str | None = None) -> None:
+        from bot.app import build_application
+
+        self.services = services
+        self.settings = services.settings
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
+        self.scheduler, self.poll = scheduler, poll
+        self.hints = ActorHints()
+        self.app: Application = build_application(services, self)
+        self.sender = OutboxSender(
+            self.app.bot, services.clock, services.timer,
+            write=self._write_results, block=self._block,
+            lookup=lambda key: run(delivery.message_id_of, services, key),
+            problem=self._send_problem)
+        self.active = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self._in_queue: set[int] = set()
+        self._in_flight = 0
+        self._failed: list[tuple[int, str]] = []
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._reports: dict[str, tuple[float, int]] = {}
+        self.last_update_done: float | None = None
+
+    # ── lifecycle ─────────────────────────────────────────────────────
+
+    async def start(self, *, wait_active: bool = True) -> None:
+        knowledge = self.services.knowledge
+        await run(knowledge.ensure_loaded)
+        problems = knowledge.problems
+        if problems:
+            log.error("knowledge folder has %d problem(s); serving no FAQ answers until "
+                      "/reload:\n%s", len(problems), "\n".join(map(str, problems[:20])))
+        await self.app.initialize()
+        await self.app.start()
+        self.sender.start()
+        self._tasks["lease"] = asyncio.create_task(self._lease_loop(), name="lease")
+        if wait_active:
+            await self.wait_active()
+
+    async def wait_active(self) -> None:
+        lease = self._tasks.get("lease")
+        waiter = asyncio.create_task(self.active.wait())
+        done, _ = await asyncio.wait({waiter, *([lease] if lease else [])},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            if lease is not None and lease.done():
+                lease.result()  # re-raise what stopped it
+
+    async def stop(self) -> None:
+        for name in ("lease", "poll", "sweep"):
+            task = self._tasks.pop(name, None)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._stop_jobs()
+        if self.app.running:
+            await self.app.stop()
+        await self.sender.stop()
+        if self.active.is_set():
+            self.active.clear()
+            with contextlib.suppress(Exception):
+                await run(delivery.release_lease, self.services, self.holder)
+        await self.app.shutdown()
+        self.stopped.set()
+
+    # ── the lease ─────────────────────────────────────────────────────
+
+    async def _lease_loop(self) -> None:
+        seconds = self.settings.lease_seconds
+        said_standby = False
+        while True:
+            try:
+                ok = await run(delivery.acquire_lease, self.services, self.holder, seconds)
+            except Exception:
+                log.exception("could not renew the instance lease")
+                ok = False
+            if ok and not self.active.is_set():
+                await self._become_active()
+            elif not ok and self.active.is_set():
+                log.error("lost the instance lease; standing by")
+                await self._become_standby()
+            elif not ok and not said_standby:
+                holder = await run(delivery.lease_holder, self.services)
+                log.warning("another instance is active (%s); waiting as a standby", holder)
+                said_standby = True
+            await self.services.timer.sleep(seconds / 3 if ok else min(5.0, seconds / 4))
+
+    async def _become_active(self) -> None:
+        log.info("instance %s holds the lease; starting", self.holder)
+        from bot.app import set_default_commands
+
+        with contextlib.suppress(Exception):
+            await set_default_commands(self.app)
+        for payload in await run(delivery.pending_updates, self.services):
+            await self._enqueue(payload)
+        await self.sweep()
+        if self.poll:
+            self._tasks["poll"] = asyncio.create_task(self._poll_loop(), name="poll")
+        self._tasks["sweep"] = asyncio.create_task(self._sweep_loop(), name="sweep")
+        if self.scheduler:
+            self._start_jobs()
+        self.active.set()
+
+    async def _become_standby(self) -> None:
+        self.active.clear()
+        self._stop_jobs()
+        for name in ("poll", "sweep"):
+            task = self._tasks.pop(name, None)
+            if task is not None:
+                task.cancel()
+
+    # ── inbound ───────────────────────────────────────────────────────
+
+    async def _poll_loop(self) -> None:
+        last = await run(delivery.last_update_id, self.services)
+        offset = last + 1 if last is not None else None
+        timeout = self.settings.poll_timeout
+        backoff = 1.0
+        while True:
+            try:
+                raw = await self.app.bot.do_api_request(
+                    "getUpdates", api_kwargs={"offset": offset, "timeout": timeout,
+                                              "allowed_updates": ALLOWED_UPDATES},
+                    read_timeout=timeout + 10)
+            except Conflict:
+                self.report("conflict", "getUpdates: another poller is using this token")
+                await self.services.timer.sleep(5.0)
+                continue
+            except InvalidToken:
+                log.critical("the Bot API refused the token; stopping")
+                raise
+            except (NetworkError, TimedOut) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await self.services.timer.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            if not raw:
+                continue
+            offset = await self.receive(raw)
+
+    async def receive(self, raw: Sequence[dict[str, Any]]) -> int:
+        """Record a batch durably, then queue the new ones; returns the next offset.
+
+        Used by polling and by the webhook (which answers 200 only after this returns)."""
+        while True:
+            try:
+                new, actors = await run(delivery.record_updates, self.services, raw)
+                break
+            except Exception:
+                self.report("inbound", "could not record incoming updates (database?)")
+                log.exception("could not record %d updates; retrying", len(raw))
+                await self.services.timer.sleep(2.0)
+        fresh = set(new)
+        for payload in raw:
+            if int(payload["update_id"]) in fresh:
+                sender = _sender_id(payload)
+                actor = actors.get(sender) if sender is not None else None
+                await self._enqueue(payload, actor)
+        return max(int(u["update_id"]) for u in raw) + 1
+
+    async def _enqueue(self, payload: dict[str, Any], actor: Actor | None = None) -> None:
+        update_id = int(payload["update_id"])
+        if update_id in self._in_queue:
+            return
+        update = Update.de_json(payload, self.app.bot)
+        if actor is not None:
+            self.hints.put(update_id, actor)
+        self._in_queue.add(update_id)
+        await self.app.update_queue.put(update)
+
+    def after_turn(self, turn: Turn) -> None:
+        """Called by the update processor when an update's handlers have finished."""
+        self._in_queue.discard(turn.update_id)
+        self.hints.take(turn.update_id)
+        self.last_update_done = _time.monotonic()
+        if turn.error is not None:
+            self.sender.failed_update(turn.update_id, turn.error)
+        elif not turn.marked:
+            self.sender.done_update(turn.update_id)
+
+    # ── outbound ──────────────────────────────────────────────────────
+
+    async def _write_results(self, marks: list[Any], done: list[int],
+                             failed: list[tuple[int, str]]) -> None:
+        await run(delivery.write_results, self.services, marks, done, failed)
+
+    async def _block(self, chat_id: int) -> None:
+        count = await run(delivery.block_chat, self.services, chat_id)
+        log.warning("chat %s blocked the bot; %d pending message(s) not sent", chat_id, count)
+
+    async def _send_problem(self, out: Any, error: str) -> None:
+        self.report("outbox-refused", f"{out.method} to {out.chat_id} refused: {error}")
+
+    def deliver(self, rows: Sequence[StoredOut]) -> None:
+        self.sender.submit(rows)
+
+    async def sweep(self) -> int:
+        rows = await run(delivery.due_outbox, self.services, self.sender.known())
+        self.sender.submit(rows)
+        return len(rows)
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await self.services.timer.sleep(30.0)
+            with contextlib.suppress(Exception):
+                await self.sweep()
+
+    def report(self, kind: str, text: str) -> None:
+        """Tell the administrator, at most once a minute per kind (with the count since)."""
+        log.error("%s: %s", kind, text)
+        admin = self.settings.admin_chat_id
+        if not admin:
+            return
+        now = self.services.timer.monotonic()
+        last, count = self._reports.get(kind, (float("-inf"), 0))
+        if now - last < 60:
+            self._reports[kind] = (last, count + 1)
+            return
+        self._reports[kind] = (now, 0)
+        from bot.i18n import t
+
+        more = t("error.admin_more", "zh", count=count) if count else ""
+        self.sender.submit([StoredOut(None, message(
+            admin, t("error.admin_report", "zh", error=text[:1500], update="-") + more,
+            kind="admin"))])
+
+    # ── scheduled passes ──────────────────────────────────────────────
+
+    def _start_jobs(self) -> None:
+        jobs = self.app.job_queue
+        assert jobs is not None
+        jobs.run_repeating(self._tick_job, interval=self.settings.tick_seconds, first=0.05,
+                           name="tick", job_kwargs={"misfire_grace_time": None,
+                                                    "coalesce": True, "max_instances": 1})
+
+    def _stop_jobs(self) -> None:
+        if self.app.job_queue is not None:
+            for job in self.app.job_queue.get_jobs_by_name("tick"):
+                job.schedule_removal()
+
+    async def _tick_job(self, _context: Any) -> None:
+        await self.tick()
+
+    async def tick(self, only: tuple[str, ...] = schedule.PASSES) -> list[str]:
+        """Run every pass that is due and not yet recorded; then the unrecorded chores."""
+        from bot.passes import CHORES
+
+        svc = self.services
+        now = svc.clock.now()
+        slots = schedule.current_slots(now, svc.policy)
+        recorded = await run(delivery.recorded_passes, svc, [s.name for s in slots],
+                             [s.period for s in slots])
+        ran = []
+        for slot in schedule.due(now, svc.policy, recorded, only):
+            if await self.run_slot(slot):
+                ran.append(slot.name)
+        for chore in CHORES:
+            try:
+                await chore(self)
+            except Exception as exc:
+                self.report("chore", f"{chore.__name__}: {exc!r}")
+        return ran
+
+    async def run_pass(self, name: str) -> dict[str, Any] | None:
+        """Run one pass for its current slot, as the tick would (tests, ``ipbot``)."""
+        slot = next(s for s in schedule.current_slots(self.services.clock.now(),
+                                                      self.services.policy) if s.name == name)
+        return await self.run_slot(slot)
+
+    async def run_slot(self, slot: schedule.Slot) -> dict[str, Any] | None:
+        from bot.passes import PASSES
+
+        svc = self.services
+        if not await run(delivery.claim_pass, svc, slot.name, slot.period, self.holder):
+            return None
+        try:
+            result = await PASSES[slot.name](self, slot)
+        except Exception as exc:
+            log.exception("pass %s for %s failed", slot.name, slot.period)
+            await run(delivery.release_pass, svc, slot.name, slot.period)
+            self.report(f"pass-{slot.name}", f"{slot.name} {slot.period}: {exc!r}")
+            return None
+        await run(delivery.finish_pass, svc, slot.name, slot.period, result)
+        log.info("pass %s for %s: %s", slot.name, slot.period, result)
+        return result
+
+    # ── for tests and the demo ────────────────────────────────────────
+
+    def busy(self) -> bool:
+        return bool(self._in_queue) or self.sender.busy()
+
+    async def settle(self) -> None:
+        """Wait until every queued update is handled and every owed message sent."""
+        while True:
+            while self._in_queue:
+                await asyncio.sleep(0.005)
+            await self.sender.idle()
+            if not self.busy():
+                return
+
+
+def _sender_id(payload: dict[str, Any]) -> int | None:
+    for value in payload.values():
+        if isinstance(value, dict) and isinstance(value.get("from"), dict):
+            return int(value["from"]["id"])
+    return None
+
+
+@asynccontextmanager
+async def running(services: Services, *, scheduler: bool = False, poll: bool = True,
+                  holder: str | None = None) -> AsyncIterator[Runtime]:
+    """A started runtime inside the current event loop (tests, benchmarks, the demo)."""
+    runtime = Runtime(services, scheduler=scheduler, poll=poll, holder=holder)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()

@@ -1,0 +1,167 @@
+"""Delivery bookkeeping as use cases: record inbound updates, record what the sender did,
+hold the instance lease, and run scheduled passes at most once per period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.delivery.out import Out
+from bot.services.container import Services
+from bot.services.identity import Actor, TelegramUser, actor_in
+from bot.store.delivery_repo import Leases, PassRuns, StoredOut
+
+LEASE = "bot"
+
+
+def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
+                   ) -> tuple[list[int], dict[int, Actor]]:
+    """Store updates before they are confirmed to Telegram; return the new ids and, for the
+    people who sent them, who they are (so each update needs no lookup of its own)."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        new = set(uow.inbound.record(updates, now))
+        users: dict[int, TelegramUser] = {}
+        for u in updates:
+            if int(u["update_id"]) in new:
+                sender = _sender(u)
+                if sender is not None:
+                    users.setdefault(sender.id, sender)
+        actors = {uid: actor_in(uow, user) for uid, user in users.items()}
+        uow.commit()
+    return sorted(new), actors
+
+
+def _sender(update: dict[str, Any]) -> TelegramUser | None:
+    for value in update.values():
+        if isinstance(value, dict) and isinstance(value.get("from"), dict):
+            f = value["from"]
+            name = " ".join(x for x in (f.get("first_name"), f.get("last_name")) if x)
+            return TelegramUser(int(f["id"]), name, f.get("language_code"))
+    return None
+
+
+def pending_updates(svc: Services) -> list[dict[str, Any]]:
+    with svc.uow() as uow:
+        return uow.inbound.pending()
+
+
+def last_update_id(svc: Services) -> int | None:
+    with svc.uow() as uow:
+        return uow.inbound.last_id()
+
+
+def write_results(svc: Services, marks: Sequence[Any], done: Sequence[int],
+                  failed: Sequence[tuple[int, str]] = ()) -> None:
+    """One transaction for a batch of sender results and of updates done without effects."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        for m in marks:
+            uow.outbox.record(m.row_id, status=m.status, at=now, message_id=m.message_id,
+                              attempts=m.attempts, ambiguous=m.ambiguous, error=m.error,
+                              not_before=m.not_before)
+        uow.inbound.mark(done, now)
+        for update_id, error in failed:
+            uow.inbound.mark([update_id], now, status="failed", error=error[:2000])
+        uow.session.commit()
+
+
+def block_chat(svc: Services, chat_id: int) -> int:
+    with svc.uow() as uow:
+        count = uow.outbox.block_chat(chat_id, svc.clock.now())
+        uow.session.commit()
+        return count
+
+
+def unblock_chat(svc: Services, chat_id: int) -> None:
+    with svc.uow() as uow:
+        uow.outbox.unblock_chat(chat_id)
+        uow.session.commit()
+
+
+def message_id_of(svc: Services, key: str) -> int | None:
+    with svc.uow() as uow:
+        return uow.outbox.message_id_of(key)
+
+
+def due_outbox(svc: Services, exclude: set[int]) -> list[StoredOut]:
+    with svc.uow() as uow:
+        return uow.outbox.due(svc.clock.now(), exclude)
+
+
+def enqueue(svc: Services, outs: Sequence[Out]) -> list[StoredOut]:
+    """Write messages owed outside any other change (a notice from the CLI, say)."""
+    with svc.uow() as uow:
+        rows = uow.outbox.add_all(outs, svc.clock.now())
+        uow.session.commit()
+        return rows
+
+
+# ── the instance lease ────────────────────────────────────────────────
+
+
+def acquire_lease(svc: Services, holder: str, seconds: float) -> bool:
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        ok = Leases(uow.session).acquire(LEASE, holder, now, now + timedelta(seconds=seconds))
+        uow.session.commit()
+        return ok
+
+
+def release_lease(svc: Services, holder: str) -> None:
+    with svc.uow() as uow:
+        Leases(uow.session).release(LEASE, holder)
+        uow.session.commit()
+
+
+def lease_holder(svc: Services) -> str | None:
+    with svc.uow() as uow:
+        return Leases(uow.session).holder(LEASE, svc.clock.now())
+
+
+# ── scheduled passes ──────────────────────────────────────────────────
+
+STALE_PASS = timedelta(minutes=15)
+
+
+def recorded_passes(svc: Services, names: Sequence[str], periods: Sequence[str]
+                    ) -> set[tuple[str, str]]:
+    with svc.uow() as uow:
+        return PassRuns(uow.session).recorded(names, periods)
+
+
+def claim_pass(svc: Services, name: str, period: str, holder: str) -> bool:
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        ok = PassRuns(uow.session).claim(name, period, holder, now, now - STALE_PASS)
+        uow.session.commit()
+        return ok
+
+
+def finish_pass(svc: Services, name: str, period: str, result: dict[str, Any]) -> None:
+    with svc.uow() as uow:
+        PassRuns(uow.session).finish(name, period, svc.clock.now(), result)
+        uow.session.commit()
+
+
+def release_pass(svc: Services, name: str, period: str) -> None:
+    with svc.uow() as uow:
+        PassRuns(uow.session).release(name, period)
+        uow.session.commit()
+
+
+def health(svc: Services) -> dict[str, Any]:
+    with svc.uow() as uow:
+        count, oldest = uow.outbox.backlog()
+        return {"backlog": count, "oldest_pending": oldest,
+                "last_update_done_at": uow.inbound.last_done_at(),
+                "lease_holder": Leases(uow.session).holder(LEASE, svc.clock.now())}
+
+
+def prune(svc: Services, at: datetime, keep_days: int = 14) -> dict[str, int]:
+    with svc.uow() as uow:
+        before = at - timedelta(days=keep_days)
+        result = {"inbound": uow.inbound.prune(before), "outbox": uow.outbox.prune(before)}
+        uow.session.commit()
+        return result

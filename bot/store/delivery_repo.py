@@ -1,0 +1,317 @@
+"""Repositories of delivery: inbound updates, the outbox, blocked chats, the instance lease,
+pass runs and pending inputs. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.delivery.out import Out
+from bot.store.models import (
+    BlockedChat,
+    InboundUpdate,
+    InstanceLease,
+    OutboxMessage,
+    PassRun,
+    PendingInput,
+)
+
+
+def _insert(session: Session, model: type) -> Any:
+    """An INSERT that can skip conflicts, in the session's dialect."""
+    name = session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+
+
+@dataclass(frozen=True)
+class StoredOut:
+    """An outbox row as the sender holds it in memory."""
+
+    id: int | None  # None: an ephemeral reply, never stored
+    out: Out
+    attempts: int = 0
+    ambiguous: int = 0
+
+
+class Outbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.added: list[StoredOut] = []  # what this unit of work wrote (for the sender)
+
+    def add(self, out: Out, now: datetime) -> StoredOut | None:
+        """Write ``out`` unless its key is there already; return the new row (or None)."""
+        if out.key is None:  # ephemeral: nothing to store, but the sender still gets it
+            stored = StoredOut(None, out)
+            self.added.append(stored)
+            return stored
+        stmt = (_insert(self.session, OutboxMessage)
+                .values(key=out.key, chat_id=out.chat_id, method=out.method, params=out.params,
+                        file_name=out.file_name, file_data=out.file_data, kind=out.kind,
+                        bulk=out.bulk, edit_of=out.edit_of, coalesce=out.coalesce,
+                        status="pending", attempts=0, ambiguous=0, created_at=now)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(OutboxMessage.id))
+        new_id = self.session.execute(stmt).scalar()
+        if new_id is None:
+            return None
+        stored = StoredOut(new_id, out)
+        self.added.append(stored)
+        return stored
+
+    def add_all(self, outs: Iterable[Out], now: datetime) -> list[StoredOut]:
+        return [s for s in (self.add(o, now) for o in outs) if s is not None]
+
+    def has(self, key: str) -> bool:
+        return self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) \
+            is not None
+
+    def due(self, now: datetime, exclude: set[int], limit: int = 500) -> list[StoredOut]:
+        rows = self.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == "pending",
+                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
+            .order_by(OutboxMessage.chat_id, OutboxMessage.id).limit(limit)).all()
+        return [StoredOut(r.id, _out(r), r.attempts, r.ambiguous) for r in rows
+                if r.id not in exclude]
+
+    def message_id_of(self, key: str) -> int | None:
+        return self.session.scalar(select(OutboxMessage.message_id).where(
+            OutboxMessage.key == key, OutboxMessage.status == "sent"))
+
+    def record(self, row_id: int, *, status: str, at: datetime, message_id: int | None = None,
+               attempts: int = 0, ambiguous: int = 0, error: str | None = None,
+               not_before: datetime | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "attempts": attempts,
+                                  "ambiguous": ambiguous, "error": error,
+                                  "not_before": not_before}
+        if status == "sent":
+            values |= {"sent_at": at, "message_id": message_id, "file_data": None}
+        self.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                             .values(**values))
+
+    def block_chat(self, chat_id: int, at: datetime) -> int:
+        """The chat's user blocked the bot: its pending messages are not sent."""
+        self.session.execute(_insert(self.session, BlockedChat)
+                             .values(chat_id=chat_id, blocked_at=at)
+                             .on_conflict_do_nothing(index_elements=["chat_id"]))
+        result = self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.chat_id == chat_id,
+                                        OutboxMessage.status == "pending")
+            .values(status="blocked", error="blocked by the user"))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def unblock_chat(self, chat_id: int) -> None:
+        self.session.execute(delete(BlockedChat).where(BlockedChat.chat_id == chat_id))
+
+    def blocked(self) -> set[int]:
+        return set(self.session.scalars(select(BlockedChat.chat_id)))
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        from sqlalchemy import func
+
+        count, oldest = self.session.execute(
+            select(func.count(), func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.status == "pending")).one()
+        return int(count), oldest
+
+    def prune(self, before: datetime) -> int:
+        result = self.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.status != "pending", OutboxMessage.created_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _out(r: OutboxMessage) -> Out:
+    return Out(r.chat_id, r.method, dict(r.params), key=r.key, kind=r.kind, bulk=r.bulk,
+               edit_of=r.edit_of, file_name=r.file_name, file_data=r.file_data,
+               coalesce=r.coalesce)
+
+
+class Inbound:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, updates: Sequence[dict[str, Any]], now: datetime) -> list[int]:
+        """Store updates not seen before; return the ids that are new."""
+        if not updates:
+            return []
+        ids = [int(u["update_id"]) for u in updates]
+        known = set(self.session.scalars(select(InboundUpdate.update_id).where(
+            InboundUpdate.update_id.in_(ids))))
+        new = [u for u in updates if int(u["update_id"]) not in known]
+        for u in new:
+            self.session.execute(
+                _insert(self.session, InboundUpdate)
+                .values(update_id=int(u["update_id"]), payload=u, user_id=_user_of(u),
+                        received_at=now, status="pending")
+                .on_conflict_do_nothing(index_elements=["update_id"]))
+        return [int(u["update_id"]) for u in new]
+
+    def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
+        return list(self.session.scalars(
+            select(InboundUpdate.payload).where(InboundUpdate.status == "pending")
+            .order_by(InboundUpdate.update_id).limit(limit)))
+
+    def mark(self, update_ids: Iterable[int], at: datetime, status: str = "done",
+             error: str | None = None) -> None:
+        ids = list(update_ids)
+        if ids:
+            self.session.execute(update(InboundUpdate).where(
+                InboundUpdate.update_id.in_(ids), InboundUpdate.status == "pending")
+                .values(status=status, done_at=at, error=error))
+
+    def last_id(self) -> int | None:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.max(InboundUpdate.update_id)))
+
+    def last_done_at(self) -> datetime | None:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.max(InboundUpdate.done_at)))
+
+    def prune(self, before: datetime) -> int:
+        newest = self.last_id()  # keep the newest row: it carries the polling offset
+        result = self.session.execute(delete(InboundUpdate).where(
+            InboundUpdate.status != "pending", InboundUpdate.received_at < before,
+            InboundUpdate.update_id != (newest or -1)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _user_of(update: dict[str, Any]) -> int | None:
+    for value in update.values():
+        if isinstance(value, dict) and isinstance(value.get("from"), dict):
+            return int(value["from"]["id"])
+    return None
+
+
+class Leases:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def acquire(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the lease: free, expired, or already ours."""
+        taken = self.session.execute(
+            update(InstanceLease).where(
+                InstanceLease.name == name,
+                or_(InstanceLease.holder == holder, InstanceLease.expires_at < now))
+            .values(holder=holder, expires_at=until,
+                    acquired_at=_keep_acquired(holder, now))).rowcount  # type: ignore[attr-defined]
+        if taken:
+            return True
+        inserted = self.session.execute(
+            _insert(self.session, InstanceLease)
+            .values(name=name, holder=holder, acquired_at=now, expires_at=until)
+            .on_conflict_do_nothing(index_elements=["name"])).rowcount  # type: ignore[attr-defined]
+        return bool(inserted)
+
+    def release(self, name: str, holder: str) -> None:
+        self.session.execute(delete(InstanceLease).where(
+            InstanceLease.name == name, InstanceLease.holder == holder))
+
+    def holder(self, name: str, now: datetime) -> str | None:
+        return self.session.scalar(select(InstanceLease.holder).where(
+            InstanceLease.name == name, InstanceLease.expires_at >= now))
+
+
+def _keep_acquired(holder: str, now: datetime) -> Any:
+    from sqlalchemy import case
+
+    return case((InstanceLease.holder == holder, InstanceLease.acquired_at), else_=now)
+
+
+class PassRuns:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def recorded(self, names: Iterable[str], since_periods: Iterable[str]) -> set[tuple[str, str]]:
+        periods = list(since_periods)
+        rows = self.session.execute(select(PassRun.name, PassRun.period).where(
+            PassRun.name.in_(list(names)), PassRun.period.in_(periods)))
+        return {(n, p) for n, p in rows}
+
+    def claim(self, name: str, period: str, holder: str, now: datetime,
+              stale_before: datetime) -> bool:
+        """Start the pass for ``period``; False when it ran, or runs elsewhere right now."""
+        inserted = self.session.execute(
+            _insert(self.session, PassRun)
+            .values(name=name, period=period, holder=holder, started_at=now, result={})
+            .on_conflict_do_nothing(index_elements=["name", "period"])).rowcount  # type: ignore[attr-defined]
+        if inserted:
+            return True
+        retaken = self.session.execute(update(PassRun).where(
+            PassRun.name == name, PassRun.period == period, PassRun.finished_at.is_(None),
+            PassRun.started_at < stale_before)
+            .values(holder=holder, started_at=now)).rowcount  # type: ignore[attr-defined]
+        return bool(retaken)
+
+    def finish(self, name: str, period: str, now: datetime, result: dict[str, Any]) -> None:
+        self.session.execute(update(PassRun).where(PassRun.name == name,
+                                                   PassRun.period == period)
+                             .values(finished_at=now, result=result))
+
+    def release(self, name: str, period: str) -> None:
+        self.session.execute(delete(PassRun).where(
+            PassRun.name == name, PassRun.period == period, PassRun.finished_at.is_(None)))
+
+    def get(self, name: str, period: str) -> PassRun | None:
+        return self.session.get(PassRun, (name, period))
+
+
+class PendingInputs:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, telegram_id: int) -> PendingInput | None:
+        return self.session.get(PendingInput, telegram_id)
+
+    def set(self, telegram_id: int, kind: str, ref_id: int, now: datetime) -> None:
+        row = self.session.get(PendingInput, telegram_id)
+        if row is None:
+            self.session.add(PendingInput(telegram_id=telegram_id, kind=kind, ref_id=ref_id,
+                                          set_at=now))
+        else:
+            row.kind, row.ref_id, row.set_at = kind, ref_id, now
+
+    def clear(self, telegram_id: int, kind: str | None = None, ref_id: int | None = None
+              ) -> bool:
+        """Clear the person's pending input (only if it is ``kind``/``ref_id`` when given)."""
+        conditions = [PendingInput.telegram_id == telegram_id]
+        if kind is not None:
+            conditions.append(PendingInput.kind == kind)
+        if ref_id is not None:
+            conditions.append(PendingInput.ref_id == ref_id)
+        result = self.session.execute(delete(PendingInput).where(and_(*conditions)))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def clear_ref(self, kind: str, ref_id: int) -> None:
+        self.session.execute(delete(PendingInput).where(
+            PendingInput.kind == kind, PendingInput.ref_id == ref_id))
+
+
+class Notices:
+    """The ledger of reminders and notices owed once ever (``sent_notices``): a key is
+    written in the transaction that puts its message in the outbox."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, key: str, kind: str, person_id: int | None, now: datetime) -> bool:
+        from bot.store.models import SentNotice
+
+        inserted = self.session.execute(
+            _insert(self.session, SentNotice)
+            .values(key=key, kind=kind, person_id=person_id, status="sent", claimed_at=now,
+                    sent_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])).rowcount  # type: ignore[attr-defined]
+        return bool(inserted)
+
+    def has(self, key: str) -> bool:
+        from bot.store.models import SentNotice
+
+        return self.session.get(SentNotice, key) is not None

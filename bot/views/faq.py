@@ -1,0 +1,82 @@
+"""Policy answers on screen: an answer with its source, suggestions, feedback buttons, and
+the honest "not covered" with the hand-over offer when the knowledge base has nothing."""
+
+from __future__ import annotations
+
+from bot.delivery.out import Out
+from bot.faq import Entry
+from bot.i18n import raw, t
+from bot.services.faq import Asked, Feedback
+from bot.services.identity import Actor, ActorKind
+from bot.views import callbacks as cb
+from bot.views.markup import Markup, button, inline
+from bot.views.reply import Replier
+
+
+def render_entry(entry: Entry, lang: str) -> str:
+    english = lang == "en" and entry.answer_en
+    src = entry.source
+    if src.number is None and src.id == "bot-usage":
+        source = raw("faq.source_bot", lang)
+    else:
+        source = raw("faq.source", lang, title=src.title, number=src.number or "",
+                     section=f" {entry.section}" if entry.section else "")
+    text = t("faq.answer", lang, question=(entry.question_en if english and entry.question_en
+                                           else entry.question),
+             answer=entry.answer_en if english else entry.answer, source=source)
+    if lang == "en" and not english:
+        text = raw("faq.zh_only", lang) + text
+    return text
+
+
+def feedback_buttons(question_id: int, lang: str) -> Markup | None:
+    return inline([[button(raw("faq.btn_up", lang), cb.encode(cb.FAQ, "u", question_id)),
+                    button(raw("faq.btn_down", lang), cb.encode(cb.FAQ, "d", question_id))]])
+
+
+def hand_over_button(question_id: int, lang: str) -> Markup | None:
+    return inline([[button(raw("consult.btn_hand_over", lang),
+                           cb.encode(cb.CONSULT, "new", question_id))]])
+
+
+def answered(asked: Asked, actor: Actor, r: Replier) -> list[Out]:
+    lang, result = r.lang, asked.result
+    if result.status == "answer":
+        return [r.send(render_entry(result.matches[0].entry, lang),
+                       feedback_buttons(asked.question_id, lang))]
+    if result.status == "suggest":
+        rows = [[button(m.entry.question_en if lang == "en" and m.entry.question_en
+                        else m.entry.question,
+                        cb.encode(cb.FAQ, "s", asked.question_id, m.entry.id))]
+                for m in result.matches]
+        rows.append([button(raw("faq.btn_neither", lang),
+                            cb.encode(cb.FAQ, "n", asked.question_id))])
+        return [r.send(t("faq.suggest", lang), inline(rows))]
+    return [r.send(t("faq.none", lang)), *offer_person(actor, asked.question_id,
+                                                       asked.hand_overs_left, r)]
+
+
+def offer_person(actor: Actor, question_id: int, left: int | None, r: Replier) -> list[Out]:
+    """When the knowledge base fails: an entity contact may ask their commissioner (while the
+    day's hand-overs last); anyone else is told how to get one."""
+    lang = r.lang
+    if actor.kind is ActorKind.CONTACT:
+        if left is not None and left <= 0:
+            return [r.send(t("consult.limit_reached", lang))]
+        return [r.send(t("consult.offer", lang), hand_over_button(question_id, lang))]
+    if actor.kind is ActorKind.GUEST:
+        return [r.send(t("consult.guest_hint", lang))]
+    return []
+
+
+def after_feedback(fb: Feedback, actor: Actor, r: Replier) -> list[Out]:
+    lang = r.lang
+    if fb.action == "s" and fb.entry is not None:
+        return [r.send(render_entry(fb.entry, lang), feedback_buttons(fb.question_id, lang))]
+    if fb.action == "n":
+        return [*r.drop_buttons(), r.send(t("faq.neither", lang)),
+                *offer_person(actor, fb.question_id, fb.hand_overs_left, r)]
+    outs = r.drop_buttons()
+    if fb.action == "d":
+        outs += offer_person(actor, fb.question_id, fb.hand_overs_left, r)
+    return outs
