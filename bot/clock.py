@@ -15,6 +15,7 @@ back-offs and ``retry_after`` waits run in virtual time under test (``VirtualTim
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
@@ -119,20 +120,45 @@ class Timer:
 
 
 class VirtualTimer(Timer):
-    """Virtual time for tests: ``sleep`` advances the clock at once instead of waiting.
+    """Virtual time for tests: sleeping costs no real time, yet waits end in time order.
 
-    It records every wait, so a test can check the exact back-off and ``retry_after`` waits.
+    Sleepers are woken one at a time, earliest first, and only when nothing else is going on
+    (``busy()``, set by the test: e.g. "a Bot API call is in flight"); the clock then jumps
+    to that sleeper's wake-up time. So a throttle that spaces 500 sends 40 ms apart produces
+    exactly that schedule, in order, in a fraction of a second. Every wait is recorded.
     """
 
     def __init__(self, start: float = 1000.0) -> None:
         self._now = start
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+        self._driver: asyncio.Task[None] | None = None
         self.waits: list[float] = []
+        self.busy: Callable[[], bool] = lambda: False
 
     def monotonic(self) -> float:
         return self._now
 
     async def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self.waits.append(seconds)
-            self._now += seconds
-        await asyncio.sleep(0)
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        self.waits.append(seconds)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._heap, (self._now + seconds, self._seq, future))
+        self._seq += 1
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.create_task(self._drive())
+        await future
+
+    async def _drive(self) -> None:
+        while self._heap:
+            for _ in range(3):  # let whatever is runnable run up to its next wait
+                await asyncio.sleep(0)
+            if self.busy():
+                await asyncio.sleep(0.001)  # real I/O in flight: let it finish first
+                continue
+            at, _seq, future = heapq.heappop(self._heap)
+            self._now = max(self._now, at)
+            if not future.done():
+                future.set_result(None)

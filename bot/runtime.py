@@ -87,6 +87,8 @@ class Runtime:
         self.active = asyncio.Event()
         self.stopped = asyncio.Event()
         self._in_queue: set[int] = set()
+        self._drained = asyncio.Event()  # set while no update waits or is being handled
+        self._drained.set()
         self._in_flight = 0
         self._failed: list[tuple[int, str]] = []
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -157,7 +159,7 @@ class Runtime:
                 holder = await run(delivery.lease_holder, self.services)
                 log.warning("another instance is active (%s); waiting as a standby", holder)
                 said_standby = True
-            await self.services.timer.sleep(seconds / 3 if ok else min(5.0, seconds / 4))
+            await asyncio.sleep(seconds / 3 if ok else min(5.0, seconds / 4))
 
     async def _become_active(self) -> None:
         log.info("instance %s holds the lease; starting", self.holder)
@@ -198,14 +200,14 @@ class Runtime:
                     read_timeout=timeout + 10)
             except Conflict:
                 self.report("conflict", "getUpdates: another poller is using this token")
-                await self.services.timer.sleep(5.0)
+                await asyncio.sleep(5.0)
                 continue
             except InvalidToken:
                 log.critical("the Bot API refused the token; stopping")
                 raise
             except (NetworkError, TimedOut) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-                await self.services.timer.sleep(backoff)
+                await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
@@ -224,7 +226,7 @@ class Runtime:
             except Exception:
                 self.report("inbound", "could not record incoming updates (database?)")
                 log.exception("could not record %d updates; retrying", len(raw))
-                await self.services.timer.sleep(2.0)
+                await asyncio.sleep(2.0)
         fresh = set(new)
         for payload in raw:
             if int(payload["update_id"]) in fresh:
@@ -241,11 +243,14 @@ class Runtime:
         if actor is not None:
             self.hints.put(update_id, actor)
         self._in_queue.add(update_id)
+        self._drained.clear()
         await self.app.update_queue.put(update)
 
     def after_turn(self, turn: Turn) -> None:
         """Called by the update processor when an update's handlers have finished."""
         self._in_queue.discard(turn.update_id)
+        if not self._in_queue:
+            self._drained.set()
         self.hints.take(turn.update_id)
         self.last_update_done = _time.monotonic()
         if turn.error is not None:
@@ -276,7 +281,7 @@ class Runtime:
 
     async def _sweep_loop(self) -> None:
         while True:
-            await self.services.timer.sleep(30.0)
+            await asyncio.sleep(30.0)
             with contextlib.suppress(Exception):
                 await self.sweep()
 
@@ -367,8 +372,7 @@ class Runtime:
     async def settle(self) -> None:
         """Wait until every queued update is handled and every owed message sent."""
         while True:
-            while self._in_queue:
-                await asyncio.sleep(0.005)
+            await self._drained.wait()
             await self.sender.idle()
             if not self.busy():
                 return

@@ -97,7 +97,7 @@ def faq_ask(ctx: typer.Context, question: Annotated[str, typer.Argument(help="Th
                              "(an entity contact) or public (no invite).")] = "public",
             as_json: JsonOpt = False) -> None:
     """Answer exactly as the bot would (without logging the question)."""
-    from bot.handlers.faq import render_entry
+    from bot.views.faq import render_entry
 
     st = state(ctx)
     viewers = {"staff": "staff", "commissioner": "staff", "envoy": "staff",

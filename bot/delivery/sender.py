@@ -28,6 +28,7 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
+from bot import failpoints
 from bot.clock import Clock, Timer
 from bot.delivery.out import Out
 from bot.delivery.throttle import Throttle
@@ -56,6 +57,7 @@ class ServerError(NetworkError):
 class Mark:
     row_id: int
     status: str
+    kind: str = ""
     message_id: int | None = None
     attempts: int = 0
     ambiguous: int = 0
@@ -90,6 +92,7 @@ class OutboxSender:
         self._fired: set[asyncio.Task[None]] = set()
         self.stats: Counter[str] = Counter()
         self.last_sent_at: datetime | None = None
+        self.in_flight = 0  # Bot API calls under way (a virtual timer waits for them)
 
     # ── feeding ───────────────────────────────────────────────────────
 
@@ -185,11 +188,13 @@ class OutboxSender:
         self._writing = True
         try:
             await self._write(marks, done, failed)
+            for kind in {m.kind for m in marks if m.status == "sent"}:
+                failpoints.hit(f"outbox.recorded:{kind}")
         except Exception:  # the database is away: keep them for the next batch
             log.exception("could not record %d outbox results", len(marks))
             self._marks[:0], self._done_updates[:0] = marks, done
             self._failed_updates[:0] = failed
-            await self.timer.sleep(1.0)
+            await asyncio.sleep(1.0)
             self._wake.set()
         finally:
             self._writing = False
@@ -197,7 +202,7 @@ class OutboxSender:
 
     def _mark(self, row: StoredOut, **values: Any) -> None:
         if row.id is not None:
-            self._marks.append(Mark(row.id, **values))
+            self._marks.append(Mark(row.id, kind=row.out.kind, **values))
             if values.get("status") != "pending":
                 self._known.discard(row.id)
         self._wake.set()
@@ -236,24 +241,31 @@ class OutboxSender:
             tries += 1
             attempts += 1
             await self.throttle.wait_turn(out.chat_id, out.bulk)
+            self.in_flight += 1
+            error: Exception | None = None
+            message_id: int | None = None
             try:
                 message_id = await self._call(out)
-            except RetryAfter as exc:
-                wait = exc.retry_after
+            except (RetryAfter, Forbidden, BadRequest, TimedOut, NetworkError) as exc:
+                error = exc
+            finally:
+                self.in_flight -= 1
+            if isinstance(error, RetryAfter):
+                wait = error.retry_after
                 seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
                 self.stats["retry_after"] += 1
                 await self.throttle.hold_all(seconds)
                 if tries >= 20:
                     return self._park(row, attempts, ambiguous, f"429 x{tries}")
                 continue
-            except Forbidden as exc:
+            if isinstance(error, Forbidden):
                 self.stats["blocked"] += 1
                 self._mark(row, status="blocked", attempts=attempts, ambiguous=ambiguous,
-                           error=str(exc)[:500])
+                           error=str(error)[:500])
                 await self._block(out.chat_id)
                 return "stop"
-            except BadRequest as exc:
-                text = str(exc).lower()
+            if isinstance(error, BadRequest):
+                text = str(error).lower()
                 if "message is not modified" in text:
                     message_id = out.params.get("message_id")
                 elif out.is_edit and ("message to edit not found" in text
@@ -263,22 +275,22 @@ class OutboxSender:
                     continue
                 else:
                     self.stats["failed"] += 1
-                    log.error("outbox %s to %s refused: %s", out.method, out.chat_id, exc)
+                    log.error("outbox %s to %s refused: %s", out.method, out.chat_id, error)
                     self._mark(row, status="failed", attempts=attempts, ambiguous=ambiguous,
-                               error=str(exc)[:500])
+                               error=str(error)[:500])
                     if self._problem is not None:
-                        await self._problem(out, str(exc))
+                        await self._problem(out, str(error))
                     return "next"
-            except (TimedOut, NetworkError) as exc:
-                if _ambiguous(exc) and out.is_send:
+            elif error is not None:  # TimedOut, NetworkError (5xx, connection)
+                if _ambiguous(error) and out.is_send:
                     ambiguous += 1
                     self.stats["ambiguous"] += 1
                     if ambiguous > row.ambiguous + 1:
-                        return self._park(row, attempts, ambiguous, str(exc))
+                        return self._park(row, attempts, ambiguous, str(error))
                 else:
                     self.stats["retried"] += 1
                 if tries >= MAX_IMMEDIATE_TRIES:
-                    return self._park(row, attempts, ambiguous, str(exc))
+                    return self._park(row, attempts, ambiguous, str(error))
                 await self.timer.sleep(min(0.5 * 2 ** (tries - 1), 8.0))
                 continue
             if out.key is not None and message_id is not None:

@@ -153,6 +153,9 @@ class FakeBotAPI:
         # Awaitables that return once the bot under test has nothing left to do (tests
         # register them; ``FakeUser.expect_no_message`` waits for them instead of sleeping).
         self.settle_hooks: list[Callable[[], Any]] = []
+        self._monotonic: Callable[[], float] = time.monotonic
+        self._held: dict[int, asyncio.Event] = {}
+        self._holding = 0
 
     # ================================================================== lifecycle
 
@@ -423,6 +426,25 @@ class FakeBotAPI:
             "group": per_group_per_min,
         }
 
+    def hold_chat(self, chat_id: int) -> None:
+        """Hold every send* to ``chat_id`` until :meth:`release_chat`. A held request whose
+        client went away meanwhile (the bot was killed) is dropped unexecuted, as a request
+        that never reached Telegram."""
+        self._held[chat_id] = asyncio.Event()
+
+    def release_chat(self, chat_id: int) -> None:
+        event = self._held.pop(chat_id, None)
+        if event is not None:
+            event.set()
+
+    def held_requests(self) -> int:
+        return self._holding
+
+    def use_monotonic(self, monotonic: Callable[[], float]) -> None:
+        """Measure flood limits on this clock (a test's virtual time, shared with the bot's
+        throttle, so that a burst runs without waiting in real time)."""
+        self._monotonic = monotonic
+
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self._faults:
             if fault.matches(method):
@@ -435,7 +457,7 @@ class FakeBotAPI:
     def _check_rate_limit(self, method: str, params: Params) -> None:
         if method.lower() not in SEND_METHODS or not any(self._limits.values()):
             return
-        now = time.monotonic()
+        now = self._monotonic()
         while self._send_log and now - self._send_log[0][0] > 3600:
             self._send_log.popleft()
         try:
@@ -502,6 +524,7 @@ class FakeBotAPI:
         try:
             values, files = await self._read_params(request)
             call.params, call.files = values, files
+            await self._hold(request, method, values)
             result = await self._dispatch(method, Params(values, files))
             status, body = 200, {"ok": True, "result": result}
         except ApiError as exc:
@@ -525,6 +548,25 @@ class FakeBotAPI:
             return web.Response(status=500)
         self._finish(call, status, body)
         return self._json(body, status)
+
+    async def _hold(self, request: web.Request, method: str, values: dict[str, Any]) -> None:
+        if not self._held or method.lower() not in SEND_METHODS:
+            return
+        try:
+            chat = int(values.get("chat_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return
+        event = self._held.get(chat)
+        if event is None:
+            return
+        self._holding += 1
+        self.world.changed()
+        try:
+            await event.wait()
+        finally:
+            self._holding -= 1
+        if request.transport is None or request.transport.is_closing():
+            raise _Disconnect
 
     def _finish(self, call: Call, status: int, body: dict[str, Any]) -> None:
         call.status = status

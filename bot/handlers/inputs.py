@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot import failpoints
 from bot.context import BotContext
 from bot.domain import visits as rules
 from bot.handlers.common import replier, run
@@ -38,4 +39,5 @@ async def route_input(update: Update, context: BotContext) -> None:
     actor, r, svc = context.actor, replier(update, context), context.services
     done = await run(inputs.route, svc, actor, to_input(message), update_key(update),
                      reply=lambda routed: views.render(routed, actor, r, svc.policy))
+    failpoints.hit("input.after_commit")
     context.deliver(done.sent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import failpoints
 from bot.context import BotContext
 from bot.domain import visits as rules
 from bot.domain.visits import Step
@@ -77,6 +78,7 @@ async def visit_press(update: Update, context: BotContext) -> None:
         return
     if press.action == Step.REVIEW and press.extra == "submit":
         done = await run(visits.submit, svc, person, tid, press.ref, key, reply=after)
+        failpoints.hit("submit.after_commit")
     elif press.action == "cancel" and press.extra == "yes":
         done = await run(visits.cancel, svc, person, tid, press.ref, key, reply=after)
     elif press.action == "cancel":  # "no, keep going": back to the step it was at

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from bot.delivery.out import Out
 from bot.reports import (
     ConsultationRow,
     DigestInput,
@@ -18,7 +19,6 @@ from bot.reports import (
     UnboundRow,
     VisitRow,
 )
-from bot.delivery.out import Out
 from bot.services import consultations
 from bot.services.base import Done, finish
 from bot.services.container import Services

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import failpoints
 from bot.delivery.out import Out
 from bot.domain import visits as rules
 from bot.domain.visits import Input, Refusal, Step, Target
@@ -321,6 +322,7 @@ def submit(svc: Services, person_id: int, telegram_id: int, draft_id: int, key: 
     now = svc.clock.now()
     with svc.uow() as uow:
         outcome = _submit(svc, uow, person_id, telegram_id, draft_id, key)
+        failpoints.hit("submit.before_commit")
         return finish(uow, now, outcome, reply)
 
 

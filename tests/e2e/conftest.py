@@ -58,12 +58,14 @@ class World:
 
     async def settle(self) -> None:
         """Until the bot has taken every update Telegram holds and sent all it owes."""
-        while True:
-            await self.server.world.notifier.wait_until(
-                lambda: not self.server.pending_updates, WAIT)
+        for _ in range(100):
+            if not await self.server.world.notifier.wait_until(
+                    lambda: not self.server.pending_updates, WAIT):
+                raise AssertionError("the bot did not take its updates from Telegram")
             await self.runtime.settle()
             if not self.server.pending_updates and not self.runtime.busy():
                 return
+        raise AssertionError("the bot never settled")
 
     async def run_pass(self, name: str) -> dict[str, Any] | None:
         """Run a scheduled pass now, as the tick would, and wait for what it sends."""

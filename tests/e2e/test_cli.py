@@ -184,7 +184,7 @@ def test_knowledge_gaps_lists_logged_gaps(env):
     svc.close()
     code, out, _ = ipbot("knowledge", "gaps", "--json")
     gaps = json.loads(out)
-    assert code == 0 and gaps[0]["count"] >= 1
+    assert code == 0 and gaps[0]["count"] == 2
     code, out, _ = ipbot("knowledge", "gaps", "--since", "2999-01-01")
     assert "没有记录到知识缺口" in out
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import TZ
 from tests.e2e.conftest import World
-from tests.e2e.test_visits import walk_to_review
+from tests.e2e.test_visits import tap, walk_to_review
 
 pytestmark = pytest.mark.e2e
 
@@ -19,12 +19,12 @@ async def receive_digest(user) -> tuple[str, bytes, bytes]:  # type: ignore[no-u
     await user.expect_message(contains="正在生成")
     texts = []
     while True:
-        msg = await user.expect_message(timeout=15)
+        msg = await user.expect_message()
         if msg.kind != "text":
             break
         texts.append(msg.text)
     assert msg.kind == "photo"
-    doc = await user.expect_message(kind="document", timeout=15)
+    doc = await user.expect_message(kind="document")
     assert doc.file_name.endswith(".xlsx")
     return "\n".join(texts), msg.file_bytes, doc.file_bytes
 
@@ -33,11 +33,9 @@ async def test_digest_for_a_provincial_and_a_county_supervisor(world: World):
     wang = await world.onboard("王敏")  # 浙江大学 (杭州市) and 之江实验室 (杭州市)
     chen = await world.onboard("陈静")  # 景宁惠明茶科技有限公司 (景宁), 丽水智能装备中心
     card = await walk_to_review(wang)
-    await wang.press(card, "✅ 提交")
-    await wang.expect_message(contains="已提交")
+    assert "已提交" in (await tap(wang, card, "✅ 提交")).text
     card = await walk_to_review(chen, entity="景宁惠明茶科技有限公司")
-    await chen.press(card, "✅ 提交")
-    await chen.expect_message(contains="已提交")
+    assert "已提交" in (await tap(chen, card, "✅ 提交")).text
 
     province = await world.onboard("周洁")
     await province.send("/digest")
@@ -61,12 +59,20 @@ async def test_digest_for_a_provincial_and_a_county_supervisor(world: World):
     assert any("景宁" in c for c in cells)
 
 
-async def test_weekly_digest_job_and_staff_cannot_ask_for_it(world: World):
+async def test_weekly_digest_once_a_week_and_staff_cannot_ask_for_it(world: World):
     province = await world.onboard("周洁")
     wang = await world.onboard("王敏")
     await wang.send("/digest")
     await wang.expect_message(contains="仅供监管人员")
-    world.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))
-    await world.run_job("weekly-digest")
-    first = await province.expect_message(timeout=15)
+    world.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))  # Monday 09:00
+    assert await world.run_pass("digest") == {"sent": 1, "already": 0, "unbound": 3,
+                                               "blocked": 0}
+    first = await province.expect_message()
     assert "全省" in first.text
+    kinds = [first.kind]
+    while kinds[-1] != "document":
+        kinds.append((await province.expect_message()).kind)
+    assert kinds[-2:] == ["photo", "document"] and set(kinds[:-2]) == {"text"}
+    world.clock.set(datetime(2026, 3, 4, 15, 0, tzinfo=TZ))  # Wednesday: the same week
+    assert await world.run_pass("digest") is None  # ran for this week already
+    await province.expect_no_message()

@@ -27,12 +27,23 @@ TODAY = date(2026, 11, 21)
     ("3天前", date(2026, 11, 18)),
     ("yesterday", date(2026, 11, 20)),
     (" 3 days ago ", date(2026, 11, 18)),
+    ("Nov 20", date(2026, 11, 20)),
+    ("November 20, 2026", date(2026, 11, 20)),
+    ("20 Nov", date(2026, 11, 20)),
+    ("20th November", date(2026, 11, 20)),
+    ("Dec 25", date(2025, 12, 25)),
+    ("sept. 3", date(2026, 9, 3)),
+    ("20/11", date(2026, 11, 20)),      # day/month: there is no month 20
+    ("11/20", date(2026, 11, 20)),      # month/day
+    ("20/11/2026", date(2026, 11, 20)),
+    ("05/11", date(2026, 5, 11)),       # both readings possible: month/day, as 05-11
 ])
 def test_dates_people_type(text, expected):
     assert parse_day(text, TODAY) == expected
 
 
-@pytest.mark.parametrize("text", ["", "明年", "2026-02-30", "13月1日", "32日", "hello", "11-"])
+@pytest.mark.parametrize("text", ["", "明年", "2026-02-30", "13月1日", "32日", "hello", "11-",
+                                  "Feb 30", "31/31", "Smarch 3"])
 def test_not_dates(text):
     assert parse_day(text, TODAY) is None
 
