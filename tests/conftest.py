@@ -1,4 +1,7 @@
-"""Shared fixtures: a migrated database per test, services on a fixed clock, roster files."""
+"""Shared fixtures: a migrated database per test, services on a fixed clock, roster files.
+
+The database is SQLite, or PostgreSQL when ``IPBOT_TEST_DATABASE_URL`` is set (``tests/pg.py``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,11 @@ from bot.config import Settings
 from bot.services.container import Services
 from bot.store import migrate
 
+pytest.register_assert_rewrite("tests.pg")
+from tests import pg  # noqa: E402
+
+pytest_plugins = ("tests.pg",)
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -30,10 +38,13 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path) -> str:
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    if pg.enabled():  # a fresh PostgreSQL database from a migrated template, dropped after
+        yield from pg.migrated_database(request)
+        return
     target = tmp_path / "ipbot.sqlite3"
-    shutil.copyfile(migrated_template, target)
-    return f"sqlite:///{target}"
+    shutil.copyfile(request.getfixturevalue("migrated_template"), target)
+    yield f"sqlite:///{target}"
 
 
 @pytest.fixture
