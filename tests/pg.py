@@ -5,7 +5,8 @@ The URL points at a maintenance database of a server the tests may create databa
 each test gets a fresh ``CREATE DATABASE … TEMPLATE`` copy of it (milliseconds), dropped
 afterwards. Without the variable everything runs on SQLite as before.
 
-Markers: ``sqlite_only(reason)`` skips a test on PostgreSQL (say why);
+On PostgreSQL only the tests that use a database run (``db_url``, ``empty_database``); the
+others do not depend on it. Markers: ``sqlite_only(reason)`` skips a test on PostgreSQL (say why);
 ``postgres_only(reason)`` skips it on SQLite.
 """
 
@@ -112,7 +113,16 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: PostgreSQL at {_admin_url().render_as_string(hide_password=True)}"
 
 
+DATABASE_FIXTURES = frozenset({"db_url", "empty_database", "pg_template"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if enabled():  # tests that touch no database already ran on SQLite: leave them out
+        idle = [i for i in items
+                if not DATABASE_FIXTURES & set(getattr(i, "fixturenames", ()))]
+        if idle:
+            config.hook.pytest_deselected(items=idle)
+            items[:] = [i for i in items if i not in idle]
     for item in items:
         sqlite_only = item.get_closest_marker("sqlite_only")
         if sqlite_only and enabled():
