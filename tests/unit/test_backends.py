@@ -1,0 +1,99 @@
+"""Where SQLite and PostgreSQL differ, the same behaviour on both: claims under concurrency,
+partial unique indexes, column lengths, time zones.
+
+Run on PostgreSQL with ``IPBOT_TEST_DATABASE_URL`` set (``scripts/pg run …``).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.services import identity, invites
+from bot.services.errors import ServiceError
+from bot.services.identity import ActorKind, TelegramUser
+from bot.store.db import make_engine, make_session_factory
+from bot.store.models import Invite, Person, VisitDraft
+from tests.conftest import TZ
+from tests.helpers import load_sample_rosters
+
+
+def test_the_longest_telegram_name_binds_a_contact(services):
+    load_sample_rosters(services)
+    code = invites.issue(services, entity="浙江大学").code
+    name = "名" * 64 + " " + "姓" * 64  # first and last name at Telegram's limits
+    actor = identity.bind(services, code, TelegramUser(6001, name, "zh-hans"))
+    assert actor.kind is ActorKind.CONTACT and actor.name == name[:128]
+
+
+def test_of_two_people_using_one_invite_at_once_only_the_first_is_bound(services):
+    """The first binding is still uncommitted when the second reads the invite."""
+    load_sample_rosters(services)
+    code = invites.issue(services, person="王敏").code
+    first, second = TelegramUser(6101, "A", None), TelegramUser(6102, "B", None)
+    reached_a_write = threading.Event()
+
+    def on_execute(_conn, _cursor, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            reached_a_write.set()
+
+    event.listen(services.engine, "before_cursor_execute", on_execute)
+    other = make_engine(services.settings.database_url)
+    try:
+        with make_session_factory(other)() as session, ThreadPoolExecutor(1) as pool:
+            # the first person's binding, written but not yet committed
+            row = session.scalars(select(Invite).where(Invite.code == code)).one()
+            session.execute(update(Invite).where(Invite.id == row.id).values(
+                used_at=services.clock.now(), used_by=first.id))
+            session.execute(update(Person).where(Person.id == row.person_id).values(
+                telegram_id=first.id))
+            racing = pool.submit(identity.bind, services, code, second)
+            assert reached_a_write.wait(timeout=30), "the second binding never tried to write"
+            session.commit()
+            with pytest.raises(ServiceError, match=r"start\.code_used"):
+                racing.result(timeout=60)
+    finally:
+        event.remove(services.engine, "before_cursor_execute", on_execute)
+        other.dispose()
+    assert identity.whoami(services, first).name == "王敏"
+    assert identity.whoami(services, second).kind is ActorKind.GUEST
+
+
+def test_one_open_draft_per_person_but_any_number_closed(services):
+    load_sample_rosters(services)
+    now = services.clock.now()
+    with services.uow() as uow:
+        person = uow.people.by_name("王敏")[0].id
+
+    def draft(status: str) -> VisitDraft:
+        return VisitDraft(person_id=person, chat_id=1, status=status, step="whom",
+                          created_at=now, updated_at=now)
+
+    with services.uow() as uow:
+        uow.session.add_all([draft("submitted"), draft("cancelled"), draft("cancelled"),
+                             draft("active")])
+        uow.commit()
+    with services.uow() as uow:
+        uow.session.add(draft("paused"))
+        with pytest.raises(IntegrityError):
+            uow.commit()
+
+
+@pytest.mark.postgres_only("the session time zone is a PostgreSQL setting")
+def test_stored_instants_do_not_depend_on_the_session_time_zone(db_url):
+    at = datetime(2026, 3, 2, 23, 30, tzinfo=TZ)  # 15:30 UTC; another date in New York
+    factory = make_session_factory(make_engine(db_url))
+    with factory() as session:
+        session.add(Person(name="时区", unit="u", created_at=at, updated_at=at))
+        session.commit()
+    for zone in ("America/New_York", "Asia/Shanghai", "UTC"):
+        engine = make_engine(db_url, connect_args={"options": f"-c timezone={zone}"})
+        with make_session_factory(engine)() as session:
+            got = session.scalars(select(Person.created_at).where(Person.name == "时区")).one()
+        engine.dispose()
+        assert got == at and got.tzinfo is UTC
