@@ -18,9 +18,6 @@ from bot.config import Settings
 from bot.services.container import Services
 from bot.store import migrate
 
-pytest.register_assert_rewrite("tests.pg")
-from tests import pg  # noqa: E402
-
 pytest_plugins = ("tests.pg",)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,13 +35,12 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    if pg.enabled():  # a fresh PostgreSQL database from a migrated template, dropped after
-        yield from pg.migrated_database(request)
-        return
+def db_url(tmp_path: Path, pg_db_url: str | None, request: pytest.FixtureRequest) -> str:
+    if pg_db_url is not None:  # IPBOT_TEST_DATABASE_URL is set
+        return pg_db_url
     target = tmp_path / "ipbot.sqlite3"
     shutil.copyfile(request.getfixturevalue("migrated_template"), target)
-    yield f"sqlite:///{target}"
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture

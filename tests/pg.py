@@ -94,8 +94,13 @@ def empty_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
         drop_database(name)
 
 
-def migrated_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Body of the ``db_url`` fixture on PostgreSQL: a fresh copy of the migrated template."""
+@pytest.fixture
+def pg_db_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A fresh copy of the migrated template (dropped after the test); None on SQLite.
+    ``db_url`` in ``tests/conftest.py`` returns it when it is set."""
+    if not enabled():
+        yield None
+        return
     template = request.getfixturevalue("pg_template")
     name = fresh_name("test")
     yield create_database(name, template)
@@ -113,7 +118,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: PostgreSQL at {_admin_url().render_as_string(hide_password=True)}"
 
 
-DATABASE_FIXTURES = frozenset({"db_url", "empty_database", "pg_template"})
+DATABASE_FIXTURES = frozenset({"db_url", "pg_db_url", "empty_database", "pg_template"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
