@@ -29,6 +29,7 @@ from alembic.script.revision import RevisionError
 from alembic.util.exc import CommandError
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services.container import Services
 from bot.services.errors import ServiceError
@@ -92,6 +93,8 @@ def backup(url: str, target: Path, *, force: bool = False) -> BackupResult:
             _pg_dump(make_url(url), partial)
         revision = read_revision(partial)
         os.replace(partial, target)
+    except OSError as exc:
+        raise ServiceError("backup.file_failed", error=_one_line(str(exc))) from exc
     finally:
         partial.unlink(missing_ok=True)
     return BackupResult(target, kind, revision, target.stat().st_size)
@@ -174,6 +177,14 @@ def _copy_value(sql: str) -> str | None:
 
 def restore(url: str, source: Path, *, force: bool = False) -> RestoreResult:
     """Replace the database at ``url`` with the backup ``source``, then upgrade it to head."""
+    try:
+        return _restore(url, source, force)
+    except (SQLAlchemyError, OSError) as exc:  # unreachable, refused, not writable: one line
+        raise ServiceError("backup.database_failed",
+                           error=_one_line(str(getattr(exc, "orig", None) or exc))) from exc
+
+
+def _restore(url: str, source: Path, force: bool) -> RestoreResult:
     kind, target_kind = detect(source), backend(url)
     if kind != target_kind:
         raise ServiceError("backup.wrong_backend", kind=kind, backend=target_kind)

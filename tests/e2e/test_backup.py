@@ -140,6 +140,12 @@ def test_backup_and_restore_commands(ipbot, db_url, services, empty_database, tm
     code, _, err = ipbot("--lang", "en", "restore", str(tmp_path / "notes.txt"))
     assert code == 1 and one_line(err) and err.startswith("Not a backup")
 
+    (tmp_path / "a-file").write_text("")
+    nowhere = ("postgresql+psycopg://ipbot@127.0.0.1:1/nowhere" if "postgresql" in db_url
+               else f"sqlite:///{tmp_path / 'a-file' / 'ipbot.sqlite3'}")
+    code, _, err = ipbot("--lang", "en", "restore", str(file), url=nowhere)
+    assert code == 1 and one_line(err) and err.startswith("Cannot use the target database")
+
     target = empty_database()
     code, out, _ = ipbot("restore", str(file), url=target)
     assert code == 0 and one_line(out)
