@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -39,6 +40,20 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=20, ge=2, le=600)
     # Test-only: run on a fake timeline, `<ISO instant>[@<epoch seconds>]` (see bot.clock).
     fake_now: str | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1, le=3650)
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

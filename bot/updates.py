@@ -19,6 +19,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.clock import Clock
 from bot.delivery import turn as turns
 from bot.delivery.turn import Turn
+from bot.logs import current_update_id
 
 AfterTurn = Callable[[Turn], None]
 
@@ -72,9 +73,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             return
         turn = Turn(update.update_id, self._clock.now())
         token = turns.CURRENT.set(turn)
+        logged = current_update_id.set(update.update_id)  # every log line names the update
         try:
             await coroutine
         finally:
+            current_update_id.reset(logged)
             turns.CURRENT.reset(token)
             if self._after_turn is not None:
                 self._after_turn(turn)

@@ -1,4 +1,7 @@
-"""Shared fixtures: a migrated database per test, services on a fixed clock, roster files."""
+"""Shared fixtures: a migrated database per test, services on a fixed clock, roster files.
+
+The database is SQLite, or PostgreSQL when ``IPBOT_TEST_DATABASE_URL`` is set (``tests/pg.py``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from bot.config import Settings
 from bot.services.container import Services
 from bot.store import migrate
 
+pytest_plugins = ("tests.pg",)
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -30,9 +35,11 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path) -> str:
+def db_url(tmp_path: Path, pg_db_url: str | None, request: pytest.FixtureRequest) -> str:
+    if pg_db_url is not None:  # IPBOT_TEST_DATABASE_URL is set
+        return pg_db_url
     target = tmp_path / "ipbot.sqlite3"
-    shutil.copyfile(migrated_template, target)
+    shutil.copyfile(request.getfixturevalue("migrated_template"), target)
     return f"sqlite:///{target}"
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.vocab import Role
 from bot.i18n import normalize_language
 from bot.services.container import Services
 from bot.services.errors import ServiceError
-from bot.store.models import EntityContact, UserPref
+from bot.store.models import EntityContact, Invite, UserPref
 from bot.store.uow import UnitOfWork
+
+# A Telegram name is up to 64 + 1 + 64 characters; PostgreSQL enforces the column's length.
+NAME_MAX: int = EntityContact.__table__.c.name.type.length  # type: ignore[attr-defined]
 
 
 class ActorKind(StrEnum):
@@ -101,6 +105,15 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
         current = actor_in(uow, user)
         if current.kind is not ActorKind.GUEST:
             raise ServiceError("start.already_bound", name=current.name)
+        # Take the invite first, with a conditional update: of two people using one code at
+        # once, the second waits for the first and then finds it used (on PostgreSQL too).
+        taken = uow.session.execute(update(Invite).where(
+            Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now, used_by=user.id))
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            uow.session.rollback()
+            if invite.used_by == user.id:
+                return actor_in(uow, user)
+            raise ServiceError("start.code_used")
         if invite.person is not None:
             person = invite.person
             if person.telegram_id is not None and person.telegram_id != user.id:
@@ -114,7 +127,7 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
         else:
             assert invite.entity is not None
             contact = EntityContact(entity_id=invite.entity.id, telegram_id=user.id,
-                                    name=user.full_name, created_at=now,
+                                    name=user.full_name[:NAME_MAX], created_at=now,
                                     language=normalize_language(user.language_code))
             pref = uow.prefs.get(user.id)
             if pref is not None:
@@ -122,7 +135,6 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
             uow.contacts.add(contact)
             uow.flush()
             target = ("entity_contact", contact.id)
-        invite.used_at, invite.used_by = now, user.id
         uow.audit.record(now, f"tg:{user.id}", "invite.use", target[0], target[1],
                          {"invite": invite.id})
         try:

@@ -16,8 +16,8 @@ from bot.store.models import Assignment, Base, Cycle, Person, PersonRole, Region
 from tests.conftest import TZ
 
 
-def test_migrations_run_from_empty_down_and_up_again(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+def test_migrations_run_from_empty_down_and_up_again(empty_database):
+    url = empty_database()
     migrate.upgrade(url)
     assert migrate.current_revision(url) == migrate.head_revision(url)
     migrate.downgrade(url, "base")
@@ -34,6 +34,7 @@ def test_migrated_schema_matches_the_models(db_url):
     assert diff == []
 
 
+@pytest.mark.sqlite_only("PRAGMAs are SQLite's")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(db_url):
     engine = make_engine(db_url)
     with engine.connect() as conn:
