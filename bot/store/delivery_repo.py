@@ -207,8 +207,9 @@ class Leases:
         inserted = self.session.execute(
             _insert(self.session, InstanceLease)
             .values(name=name, holder=holder, acquired_at=now, expires_at=until)
-            .on_conflict_do_nothing(index_elements=["name"])).rowcount  # type: ignore[attr-defined]
-        return bool(inserted)
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(InstanceLease.name)).scalar()
+        return inserted is not None
 
     def release(self, name: str, holder: str) -> None:
         self.session.execute(delete(InstanceLease).where(
@@ -241,8 +242,9 @@ class PassRuns:
         inserted = self.session.execute(
             _insert(self.session, PassRun)
             .values(name=name, period=period, holder=holder, started_at=now, result={})
-            .on_conflict_do_nothing(index_elements=["name", "period"])).rowcount  # type: ignore[attr-defined]
-        if inserted:
+            .on_conflict_do_nothing(index_elements=["name", "period"])
+            .returning(PassRun.name)).scalar()
+        if inserted is not None:
             return True
         retaken = self.session.execute(update(PassRun).where(
             PassRun.name == name, PassRun.period == period, PassRun.finished_at.is_(None),
@@ -308,8 +310,9 @@ class Notices:
             _insert(self.session, SentNotice)
             .values(key=key, kind=kind, person_id=person_id, status="sent", claimed_at=now,
                     sent_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])).rowcount  # type: ignore[attr-defined]
-        return bool(inserted)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(SentNotice.key)).scalar()
+        return inserted is not None
 
     def has(self, key: str) -> bool:
         from bot.store.models import SentNotice
