@@ -1,5 +1,5 @@
 """``ipbot``: the administrators' command line. The one place its commands are registered;
-each lives in the module named for what it does (admin, obligations, knowledge)."""
+each lives in the module named for what it does (admin, obligations, knowledge, demo)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, knowledge, obligations
+from bot.cli import admin, demo, knowledge, obligations
 from bot.cli.common import CliState
 
 app = typer.Typer(help="IP Field Assistant (知识产权服务助手) — administration.",
@@ -37,6 +37,7 @@ cycle_app.command("create")(admin.cycle_create)
 cycle_app.command("list")(admin.cycle_list)
 app.command("invite")(admin.invite)
 app.command("run")(admin.run)
+app.command("demo")(demo.demo)
 app.command("status")(obligations.status)
 reminders_app.command("run")(obligations.reminders_run)
 digest_app.command("send")(obligations.digest_send)

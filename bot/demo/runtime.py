@@ -1,0 +1,145 @@
+"""ALL of the demo's glue to the bot's runtime, in one place (re-point these when it changes).
+
+* :func:`start_bot` — the real bot, polling a Bot API at ``base_url``, on a database, with the
+  demo's clock;
+* :func:`advance_to_next_reminder` — move the clock to the next instant a reminder would
+  reach a bound person, and run the scheduled pass there;
+* :func:`send_digest_now` — the weekly digest, now.
+
+:func:`run_scheduled_pass` (the daily pass at one instant) and :func:`next_reminder_at` are
+the two halves of :func:`advance_to_next_reminder`; the demo also calls the first once at
+start-up, as the bot's catch-up after its send time would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.config import Settings
+from bot.jobs.digest import digest_pass
+from bot.jobs.notices import notices_pass
+from bot.jobs.reminders import reminder_pass
+from bot.runner import running
+from bot.services import reminders
+from bot.services.container import Services
+from bot.store import migrate
+from scheduler.workdays import is_working_day
+
+# The PTB jobs that fire on the wall clock. The demo's time is simulated and its scheduled
+# side is driven from the page, so they are taken out (a real 09:00 would otherwise send
+# at whatever the demo clock says).
+WALL_CLOCK_JOBS = ("daily-reminders", "weekly-digest", "catch-up-reminders")
+#: How far ahead :func:`next_reminder_at` looks.
+HORIZON = timedelta(days=400)
+
+
+@dataclass
+class DemoBot:
+    """The running bot as the demo sees it."""
+
+    services: Services
+    app: Application
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """What one scheduled pass sent: reminders (recipient names) and supervisor notices."""
+
+    at: datetime
+    reminded: list[str]
+    notices: int
+
+
+@asynccontextmanager
+async def start_bot(base_url: str, token: str, database_url: str, clock: Clock, *,
+                    bot_username: str) -> AsyncIterator[DemoBot]:
+    """Migrate ``database_url`` and run the real Application against ``base_url``
+    (python-telegram-bot's form, ``http://127.0.0.1:PORT/bot``) until the block exits.
+
+    Today: ``Services.create(settings, clock)``, ``build_application(services)``,
+    ``bot.runner.running(app)``.
+    """
+    migrate.upgrade(database_url)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, token=token, database_url=database_url, api_base_url=base_url,
+        bot_username=bot_username, admin_chat_id=None, timezone="Asia/Shanghai",
+        policy_file=None, poll_timeout=10)
+    services = Services.create(settings, clock)
+    try:
+        app = build_application(services)
+        assert app.job_queue is not None
+        for name in WALL_CLOCK_JOBS:
+            for job in app.job_queue.get_jobs_by_name(name):
+                job.schedule_removal()
+        async with running(app, poll_timeout=10):
+            yield DemoBot(services, app, clock)
+    finally:
+        services.close()
+
+
+async def run_scheduled_pass(bot: DemoBot, at: datetime) -> PassResult:
+    """The daily pass as of ``at``: reminders, then supervisors' notices.
+
+    Today: ``bot.jobs.reminders.reminder_pass`` and ``bot.jobs.notices.notices_pass`` (what
+    ``bot.jobs.daily.daily_reminders`` runs).
+    """
+    report = await reminder_pass(bot.app.bot, bot.services, at)
+    notices = await notices_pass(bot.app.bot, bot.services, at)
+    return PassResult(at, [row["person"] for row in report.sent], notices)
+
+
+def next_reminder_at(bot: DemoBot) -> datetime | None:
+    """The first instant from now at which a reminder would reach someone bound to Telegram:
+    now, if today's send time has passed and one is still unsent; else the send time of the
+    first working day that has one. ``None`` within :data:`HORIZON`.
+
+    Today: ``bot.services.reminders.plan`` (the pure engine in ``scheduler.reminders`` over
+    the stored obligations), asked day by day.
+    """
+    svc = bot.services
+    policy = svc.policy
+    now = bot.clock.now().astimezone(policy.tz)
+    day = now.date()
+    candidates: list[datetime] = []
+    if now.time() >= policy.send_time:
+        candidates.append(now)
+    while len(candidates) < HORIZON.days:
+        day += timedelta(days=1)
+        candidates.append(datetime.combine(day, policy.send_time, policy.tz))
+    for at in candidates:
+        if policy.skip_non_working_days and not is_working_day(at.date()):
+            continue
+        if any(p.recipient.telegram_id is not None for p in reminders.plan(svc, at)):
+            return at
+    return None
+
+
+async def advance_to_next_reminder(bot: DemoBot) -> PassResult | None:
+    """Move the clock to :func:`next_reminder_at` and run :func:`run_scheduled_pass` there;
+    ``None`` (and the clock stays) when no reminder is due within :data:`HORIZON`."""
+    at = await asyncio.to_thread(next_reminder_at, bot)
+    if at is None:
+        return None
+    advance = getattr(bot.clock, "advance_to", None)
+    if advance is None:
+        raise TypeError("the demo needs a clock that can move forward (advance_to)")
+    advance(at)
+    return await run_scheduled_pass(bot, bot.clock.now())
+
+
+async def send_digest_now(bot: DemoBot) -> list[str]:
+    """Send every bound supervisor the weekly digest as of now; their names.
+
+    Today: ``bot.jobs.digest.digest_pass`` (what ``bot.jobs.daily.weekly_digest`` runs).
+    """
+    report = await digest_pass(bot.app.bot, bot.services, bot.clock.now())
+    return list(report.sent)
