@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated
 
 import typer
@@ -31,6 +32,7 @@ def demo(
 
     if netguard.wanted():
         netguard.install()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from bot.demo.main import PortInUse, serve
     from bot.demo.seed import SeedError
 
@@ -45,6 +47,8 @@ def demo(
         fail(st, raw("cli.demo_failed", st.lang, error=str(exc)))
     except KeyboardInterrupt:  # a second Ctrl+C while stopping
         pass
+    except Exception as exc:  # anything else: one line, never a traceback
+        fail(st, raw("cli.demo_failed", st.lang, error=f"{type(exc).__name__}: {exc}"))
     if netguard.violations:
         fail(st, raw("cli.demo_network", st.lang, count=len(netguard.violations)), code=3)
     typer.echo(raw("cli.demo_stopped", st.lang))

@@ -70,8 +70,8 @@ async def _serve(port: int, lang: str, on_ready: Callable[[str], None],
             async with FakeBotAPI(token=TOKEN, bot_username=BOT_USERNAME, bot_name=BOT_NAME,
                                   clock=clock, host=HOST) as server:
                 async with runtime.start_bot(server.base_url, TOKEN, database_url, clock,
-                                             bot_username=BOT_USERNAME) as bot:
-                    await asyncio.to_thread(seed.populate, bot.services)
+                                             bot_username=BOT_USERNAME,
+                                             prepare=seed.populate) as bot:
                     users = await seed.bind(server, bot.services, lang)
                     await runtime.run_scheduled_pass(bot, clock.now())
                     demo = Demo(server, bot, users, lang)

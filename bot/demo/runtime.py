@@ -14,11 +14,13 @@ start-up, as the bot's catch-up after its send time would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import event
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -37,6 +39,8 @@ from scheduler.workdays import is_working_day
 # side is driven from the page, so they are taken out (a real 09:00 would otherwise send
 # at whatever the demo clock says).
 WALL_CLOCK_JOBS = ("daily-reminders", "weekly-digest", "catch-up-reminders")
+#: Seconds a getUpdates call waits; short, so that stopping never waits long for one.
+POLL_TIMEOUT = 2
 #: How far ahead :func:`next_reminder_at` looks.
 HORIZON = timedelta(days=400)
 
@@ -61,9 +65,13 @@ class PassResult:
 
 @asynccontextmanager
 async def start_bot(base_url: str, token: str, database_url: str, clock: Clock, *,
-                    bot_username: str) -> AsyncIterator[DemoBot]:
+                    bot_username: str, prepare: Callable[[Services], None] | None = None
+                    ) -> AsyncIterator[DemoBot]:
     """Migrate ``database_url`` and run the real Application against ``base_url``
     (python-telegram-bot's form, ``http://127.0.0.1:PORT/bot``) until the block exits.
+
+    ``prepare(services)`` (the demo's seeding) runs in a thread while the bot starts, and is
+    done before the block is entered; nobody talks to the bot until then.
 
     Today: ``Services.create(settings, clock)``, ``build_application(services)``,
     ``bot.runner.running(app)``.
@@ -72,18 +80,32 @@ async def start_bot(base_url: str, token: str, database_url: str, clock: Clock, 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, token=token, database_url=database_url, api_base_url=base_url,
         bot_username=bot_username, admin_chat_id=None, timezone="Asia/Shanghai",
-        policy_file=None, poll_timeout=10)
+        policy_file=None, poll_timeout=POLL_TIMEOUT)
     services = Services.create(settings, clock)
+    # A throwaway database: no need to wait for the disk on every commit.
+    event.listen(services.engine, "connect", _no_fsync)
     try:
         app = build_application(services)
         assert app.job_queue is not None
         for name in WALL_CLOCK_JOBS:
             for job in app.job_queue.get_jobs_by_name(name):
                 job.schedule_removal()
-        async with running(app, poll_timeout=10):
-            yield DemoBot(services, app, clock)
+        seeding = asyncio.create_task(asyncio.to_thread(prepare or (lambda _: None), services))
+        try:
+            async with running(app, poll_timeout=POLL_TIMEOUT):
+                await seeding
+                yield DemoBot(services, app, clock)
+        finally:
+            if not seeding.done():
+                await asyncio.wait({seeding})
     finally:
         services.close()
+
+
+def _no_fsync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 async def run_scheduled_pass(bot: DemoBot, at: datetime) -> PassResult:

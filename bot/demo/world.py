@@ -64,21 +64,18 @@ class Demo:
         """The persona's line under their name, in each language (from the rosters)."""
         svc = self.bot.services
         today = self.bot.clock.now().date()
-        values: dict[str, str] = {}
+        targets: list[str] = []
+        scope = ""
         if p.person is not None:
             with svc.uow() as uow:
                 (person,) = uow.people.by_name(p.person)
-                targets = "、".join(t.name for t in visits.targets(uow, person.id, today))
-                scope = person.scope_county or person.scope_city
-            values = {"targets": targets, "entity": "", "scope": scope or ""}
-        elif p.entity is not None:
-            values = {"entity": p.entity}
+                targets = [t.name for t in visits.targets(uow, person.id, today)]
+                scope = person.scope_county or person.scope_city or ""
         out = {}
         for lang in LANGUAGES:
-            filled = dict(values)
-            if p.role == "supervisor" and not filled.get("scope"):
-                filled["scope"] = raw("scope.province", lang)
-            out[lang] = raw(f"demo.persona.{p.role}", lang, **filled)
+            out[lang] = raw(f"demo.persona.{p.role}", lang,
+                            targets=raw("sep.list", lang).join(targets), entity=p.entity or "",
+                            scope=scope or raw("scope.province", lang))
         return out
 
     def personas(self) -> list[dict[str, Any]]:
@@ -92,8 +89,8 @@ class Demo:
                         "count": sum(1 for m in chat.bot_messages if not m.deleted)})
         return out
 
-    def fingerprint(self, persona: str) -> str:
-        """Changes whenever anything :meth:`state` returns for ``persona`` may have changed."""
+    def fingerprint(self) -> str:
+        """Changes whenever anything :meth:`state` returns (for any persona) may have changed."""
         parts: list[Any] = [self.lang, self.busy, self.notice.seq, self.stopping,
                             self.bot.clock.now().strftime("%Y%m%d%H%M")]
         for key, user in self.users.items():
@@ -108,7 +105,7 @@ class Demo:
         """Everything the page shows; ``chat`` is ``None`` until a known persona is chosen."""
         now = self.bot.clock.now().astimezone(self.tz)
         return {
-            "token": self.fingerprint(persona),
+            "token": self.fingerprint(),
             "lang": self.lang,
             "clock": {"iso": now.isoformat(), "day": now.date().isoformat(),
                       "time": now.strftime("%H:%M"), "weekday": now.isoweekday()},
@@ -137,7 +134,7 @@ class Demo:
         """:meth:`state` once it differs from ``since`` (or after ``seconds``)."""
         if since:
             await self.server.world.notifier.wait_until(
-                lambda: self.stopping or self.fingerprint(persona) != since, seconds)
+                lambda: self.stopping or self.fingerprint() != since, seconds)
         return self.state(persona)
 
     def user(self, persona: str) -> FakeUser:

@@ -143,12 +143,17 @@ class Page:
         self.wait = WebDriverWait(driver, DEADLINE, poll_frequency=0.05)
 
     def until(self, condition: Callable[[], Any], what: str) -> Any:
-        from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+        from selenium.common.exceptions import (
+            ElementClickInterceptedException,
+            StaleElementReferenceException,
+            TimeoutException,
+        )
 
         def check(_: Any) -> Any:
             try:
                 return condition()
-            except StaleElementReferenceException:  # re-rendered meanwhile: look again
+            except (StaleElementReferenceException,  # re-rendered meanwhile: look again
+                    ElementClickInterceptedException):  # covered for a moment
                 return False
 
         try:
