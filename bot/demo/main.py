@@ -8,7 +8,6 @@ or name lookup that is not loopback.
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import socket
 import tempfile
@@ -29,9 +28,6 @@ TOKEN = "100000:DEMO-local-only-not-a-telegram-token"
 BOT_USERNAME = "ipfield_demo_bot"
 BOT_NAME = "知识产权服务助手"
 
-log = logging.getLogger(__name__)
-
-
 class PortInUse(Exception):
     def __init__(self, port: int) -> None:
         super().__init__(port)
@@ -40,15 +36,25 @@ class PortInUse(Exception):
 
 async def serve(port: int, lang: str, on_ready: Callable[[str], None],
                 stop: asyncio.Event | None = None) -> None:
-    """Run the demo until ``stop`` is set (or SIGINT/SIGTERM); ``on_ready(url)`` once up."""
+    """Run the demo until ``stop`` is set (or SIGINT/SIGTERM); ``on_ready(url)`` once up.
+
+    The first Ctrl+C stops cleanly; a second one interrupts the clean-up (KeyboardInterrupt).
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stopping() -> None:
+        stop.set()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+    for sig in signals:
+        loop.add_signal_handler(sig, stopping)
     try:
         await _serve(port, lang, on_ready, stop)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in signals:
             loop.remove_signal_handler(sig)
 
 
