@@ -224,6 +224,7 @@ def test_network_guard_refuses_anything_but_loopback():
     script = textwrap.dedent("""
         import socket
         from bot.demo import netguard
+        assert netguard.wanted()
         netguard.install()
         server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(1)
         socket.create_connection(server.getsockname(), timeout=5).close()
