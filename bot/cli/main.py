@@ -1,6 +1,6 @@
 """``ipbot``: the administrators' command line. The one place its commands are registered;
 each lives in the module named for what it does (admin, obligations, knowledge,
-backup)."""
+backup, demo)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, backup, knowledge, obligations
+from bot.cli import admin, backup, demo, knowledge, obligations
 from bot.cli.common import CliState
 
 app = typer.Typer(help="IP Field Assistant (知识产权服务助手) — administration.",
@@ -40,6 +40,7 @@ app.command("invite")(admin.invite)
 app.command("run")(admin.run)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.command("demo")(demo.demo)
 app.command("status")(obligations.status)
 reminders_app.command("run")(obligations.reminders_run)
 digest_app.command("send")(obligations.digest_send)
