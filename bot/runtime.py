@@ -21,9 +21,9 @@ import contextlib
 import logging
 import os
 import socket
-import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -93,7 +93,7 @@ class Runtime:
         self._failed: list[tuple[int, str]] = []
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._reports: dict[str, tuple[float, int]] = {}
-        self.last_update_done: float | None = None
+        self.last_update_done: datetime | None = None
 
     # ── lifecycle ─────────────────────────────────────────────────────
 
@@ -252,7 +252,7 @@ class Runtime:
         if not self._in_queue:
             self._drained.set()
         self.hints.take(turn.update_id)
-        self.last_update_done = _time.monotonic()
+        self.last_update_done = self.services.clock.now()
         if turn.error is not None:
             self.sender.failed_update(turn.update_id, turn.error)
         elif not turn.marked:

@@ -105,8 +105,9 @@ def faq_ask(ctx: typer.Context, question: Annotated[str, typer.Argument(help="Th
                "contact": "enterprise", "public": "public", "guest": "public"}
     if as_role not in viewers:
         fail(st, f"--as must be one of: {', '.join(viewers)}")
-    svc = st.services()
-    result = svc.knowledge.match(question, viewers[as_role])
+    from bot.services.knowledge import Knowledge  # the matcher only: no database
+
+    result = Knowledge(st.settings().knowledge_dir).match(question, viewers[as_role])
     if as_json:
         emit({"status": result.status, "matches": [
             {"id": m.entry.id, "question": m.entry.question, "answer": m.entry.answer,

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 runner = CliRunner()
 
@@ -200,3 +200,46 @@ def test_run_with_a_malformed_policy_stops_with_file_line_and_reason(env, tmp_pa
     code, _, err = ipbot("run")
     assert code == 2 and err.count("\n") == 1
     assert "policy.yaml:" in err and "reminder_lead_days" in err
+
+
+def console(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("ipbot")
+    return subprocess.run([str(script), *args], capture_output=True, text=True,
+                          env=os.environ | env, cwd=cwd, timeout=120)
+
+
+def test_failures_are_one_line_and_debug_shows_the_traceback(env, tmp_path):
+    fake = tmp_path / "people.xlsx"
+    fake.write_text("姓名,角色\n王敏,服务专员\n", encoding="utf-8")  # a CSV named .xlsx
+    result = console(["import", "people", str(fake)], env, tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    debug = console(["--debug", "import", "people", str(fake)], env, tmp_path)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_an_unreachable_bot_api_is_one_line(env, tmp_path):
+    nowhere = {"IPBOT_TOKEN": "1:abc", "IPBOT_API_BASE_URL": "http://127.0.0.1:9/bot",
+               "IPBOT_BOT_USERNAME": ""}  # empty: unset, so invite must ask getMe
+    assert console(["import", "people", str(EXAMPLES / "people.csv")], env,
+                   tmp_path).returncode == 0
+    invite = console(["invite", "王敏"], env | nowhere, tmp_path)
+    assert invite.returncode == 2 and invite.stderr.count("\n") == 1
+    assert "IPBOT_BOT_USERNAME" in invite.stderr and "Traceback" not in invite.stderr
+    run = console(["run"], env | nowhere, tmp_path)
+    assert run.returncode == 1 and run.stderr.count("\n") == 1, run.stderr
+    assert "无法连接 Bot API（http://127.0.0.1:9/bot）" in run.stderr
+
+
+def test_env_example_with_only_the_token_filled_in_starts(tmp_path, monkeypatch):
+    from bot.config import load_settings
+
+    text = (ROOT / ".env.example").read_text(encoding="utf-8").replace(
+        "IPBOT_TOKEN=", "IPBOT_TOKEN=123:abc", 1)
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.startswith("IPBOT_")]:
+        monkeypatch.delenv(key)
+    settings = load_settings()
+    assert settings.require_token() == "123:abc"
+    assert settings.admin_chat_id is None and settings.bot_username is None

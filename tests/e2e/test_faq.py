@@ -87,9 +87,14 @@ async def test_inline_mode_lists_public_answers(world: World):
     results = answer["results"]
     assert 1 <= len(results) <= 3
     assert any("2年以上" in r["input_message_content"]["message_text"] for r in results)
-    await user.inline_query("用 /visit 记录走访要填哪些内容？")  # staff-only entry
+    question = "用 /visit 记录走访要填哪些内容？"
+    staff = world.services.knowledge.match(question, "staff")
+    hidden = staff.matches[0].entry  # what staff get: an entry the public must not see
+    assert staff.status == "answer" and hidden.audience == "staff"
+    await user.inline_query(question)
     answer = await user.expect_inline_answer()
-    assert all("情况摘要" not in r["input_message_content"]["message_text"]
+    assert hidden.question not in [r["title"] for r in answer["results"]]
+    assert all(hidden.answer[:40] not in r["input_message_content"]["message_text"]
                for r in answer["results"])
 
 
