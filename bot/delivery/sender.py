@@ -188,6 +188,7 @@ class OutboxSender:
         self._writing = True
         try:
             await self._write(marks, done, failed)
+            self._known.difference_update(m.row_id for m in marks)
             for kind in {m.kind for m in marks if m.status == "sent"}:
                 failpoints.hit(f"outbox.recorded:{kind}")
         except Exception:  # the database is away: keep them for the next batch
@@ -201,10 +202,10 @@ class OutboxSender:
         await self._notify()
 
     def _mark(self, row: StoredOut, **values: Any) -> None:
+        # The row stays "known" until its result is written: till then the database still
+        # says pending, and a sweep must not take it for a row nobody is sending.
         if row.id is not None:
             self._marks.append(Mark(row.id, kind=row.out.kind, **values))
-            if values.get("status") != "pending":
-                self._known.discard(row.id)
         self._wake.set()
 
     # ── sending ───────────────────────────────────────────────────────
@@ -222,8 +223,8 @@ class OutboxSender:
                     continue
                 outcome = await self._deliver(row)
                 if outcome == "stop":  # parked or blocked: the rest of this chat waits too
-                    for rest in queue:
-                        if rest.id is not None:
+                    for rest in list(queue)[1:]:
+                        if rest.id is not None:  # unsent: the sweep brings them back
                             self._known.discard(rest.id)
                     queue.clear()
                     break

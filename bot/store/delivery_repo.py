@@ -71,14 +71,22 @@ class Outbox:
         return self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) \
             is not None
 
-    def due(self, now: datetime, exclude: set[int], limit: int = 500) -> list[StoredOut]:
+    def due(self, now: datetime, exclude: set[int], limit: int = 2000) -> list[StoredOut]:
+        """Pending messages to send now, in order per chat: a chat whose earliest pending
+        message waits (parked until ``not_before``) waits as a whole, so order holds."""
         rows = self.session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.status == "pending",
-                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
+            select(OutboxMessage).where(OutboxMessage.status == "pending")
             .order_by(OutboxMessage.chat_id, OutboxMessage.id).limit(limit)).all()
-        return [StoredOut(r.id, _out(r), r.attempts, r.ambiguous) for r in rows
-                if r.id not in exclude]
+        out, waiting = [], set()
+        for r in rows:
+            if r.chat_id in waiting:
+                continue
+            if r.not_before is not None and r.not_before > now:
+                waiting.add(r.chat_id)
+                continue
+            if r.id not in exclude:
+                out.append(StoredOut(r.id, _out(r), r.attempts, r.ambiguous))
+        return out
 
     def message_id_of(self, key: str) -> int | None:
         return self.session.scalar(select(OutboxMessage.message_id).where(
