@@ -69,7 +69,9 @@ class MatcherConfig:
     max_candidates: int = 50
     """Entries pre-selected by the inverted index and then fully scored."""
     unseen_idf_factor: float = 0.8
-    """IDF of an n-gram found nowhere in the knowledge base, relative to the rarest one."""
+    """Weight of a word found nowhere in the knowledge base, relative to the rarest one."""
+    unseen_light_factor: float = 0.2
+    """The same for a light word (numeral, measure word, adverb, particle …)."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""
 
