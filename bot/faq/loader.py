@@ -1,6 +1,7 @@
 """Loading and linting the knowledge folder (``knowledge/*.yaml``).
 
-Each file holds one ``source`` block and a list of ``entries``::
+Each file holds one ``source`` block (or the id of a statute, ``source: cn-patent-law-2020``)
+and a list of ``entries``::
 
     source:
       id: zj-2025-3
@@ -57,7 +58,7 @@ from bot.faq.duplicates import NEAR_DUPLICATE_RATIO, QuestionText, find_duplicat
 from bot.faq.model import AUDIENCES, KINDS, Audience, Entry, Kind, KnowledgeBase, Source
 from bot.faq.normalize import SynonymTable, compact, normalize
 from bot.faq.problems import KnowledgeError, Problem
-from bot.faq.statutes import StatuteBook, load_statutes, parse_chinese_number
+from bot.faq.statutes import CITATION, StatuteBook, load_statutes, parse_chinese_number
 
 __all__ = [
     "MAX_ANSWER_CHARS",
@@ -115,6 +116,7 @@ class _FileReport:
     file: str
     problems: list[Problem] = field(default_factory=list)
     source: Source | None = None
+    source_ref: str | None = None
     source_line: int = 1
     entries: list[tuple[dict[str, object], int]] = field(default_factory=list)
     texts: list[QuestionText] = field(default_factory=list)
@@ -208,6 +210,9 @@ def _check_source(report: _FileReport, node: Node | None, top: MappingNode) -> N
         report.problem(top, "file has no 'source' block")
         return
     report.source_line = _line(node)
+    if isinstance(node, ScalarNode) and node.tag.endswith(":str") and node.value:
+        report.source_ref = node.value  # the id of a source given elsewhere (a statute)
+        return
     if not isinstance(node, MappingNode):
         report.problem(node, "'source' must be a mapping")
         return
@@ -293,12 +298,14 @@ def _check_entry(report: _FileReport, node: Node, index: int) -> None:
     kind = _string(report, fields, "kind", label) or "answer"
     if kind not in KINDS - {"statute"}:
         report.problem(fields["kind"][1], f"{label}: kind '{kind}' must be answer or route")
-    elif kind == "route" and answer is not None and _ROUTE_FORBIDDEN.search(answer):
-        report.problem(
-            fields["answer"][1],
-            f"{label}: a routing answer must not give figures, telephone numbers or "
-            f"addresses ('{_ROUTE_FORBIDDEN.search(answer).group(0)}')",  # type: ignore[union-attr]
-        )
+    elif kind == "route" and answer is not None:
+        found = _ROUTE_FORBIDDEN.search(CITATION.sub("", answer))
+        if found:
+            report.problem(
+                fields["answer"][1],
+                f"{label}: a routing answer must not give figures, telephone numbers or "
+                f"addresses ('{found.group(0)}')",
+            )
 
     audience = _string(report, fields, "audience", label)
     if audience is not None and audience not in AUDIENCES:
@@ -423,6 +430,12 @@ def _analyse(
     sources: dict[str, Source] = {s.id: s.source for s in book}
     for report in reports:
         src = report.source
+        if report.source_ref is not None:
+            report.source = sources.get(report.source_ref)
+            if report.source is None:
+                problems.append(Problem(report.file, report.source_line,
+                                        f"unknown source '{report.source_ref}'"))
+            continue
         if src is None:
             continue
         if src.id in sources:

@@ -187,6 +187,38 @@ def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
     return [((ord(a) << 21) | ord(b)) + _BIGRAM for a, b in itertools.pairwise(word)]
 
 
+def decide(
+    scored: Sequence[_Scored], exact: Entry | None, limit: int, cfg: MatcherConfig
+) -> MatchResult:
+    """Answer, suggest or none, from the scored candidates (best first)."""
+    if exact is not None:
+        others = [
+            s.match
+            for s in scored
+            if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
+        ]
+        return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]))
+    if not scored:
+        return _NO_MATCH
+    best = scored[0].match
+    runner_up = scored[1].match.score if len(scored) > 1 else 0.0
+    lead = best.score - runner_up
+    confident = (best.score >= cfg.answer_threshold and lead >= cfg.margin) or (
+        best.score >= cfg.confident_threshold and lead >= cfg.confident_margin
+    )
+    # An entry about another role or region than the one asked about is at
+    # most suggested, however well the rest of the question fits.
+    if confident and not scored[0].conflict:
+        others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
+        return MatchResult(ANSWER, (best, *others[: limit - 1]))
+    if best.score >= cfg.suggest_threshold:
+        floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
+        return MatchResult(
+            SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
+        )
+    return _NO_MATCH
+
+
 class Matcher:
     """Finds the entries that answer a question; build once, call :meth:`match` often."""
 
@@ -437,34 +469,7 @@ class Matcher:
         ]
 
     def _decide(self, scored: list[_Scored], exact: Entry | None, limit: int) -> MatchResult:
-        """Answer, suggest or none, from the scored candidates (best first)."""
-        cfg = self.config
-        if exact is not None:
-            others = [
-                s.match
-                for s in scored
-                if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
-            ]
-            return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]))
-        if not scored:
-            return _NO_MATCH
-        best = scored[0].match
-        runner_up = scored[1].match.score if len(scored) > 1 else 0.0
-        lead = best.score - runner_up
-        confident = (best.score >= cfg.answer_threshold and lead >= cfg.margin) or (
-            best.score >= cfg.confident_threshold and lead >= cfg.confident_margin
-        )
-        # An entry about another role or region than the one asked about is at
-        # most suggested, however well the rest of the question fits.
-        if confident and not scored[0].conflict:
-            others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
-            return MatchResult(ANSWER, (best, *others[: limit - 1]))
-        if best.score >= cfg.suggest_threshold:
-            floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
-            return MatchResult(
-                SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
-            )
-        return _NO_MATCH
+        return decide(scored, exact, limit, self.config)
 
     # ------------------------------------------------------------------ public
 
