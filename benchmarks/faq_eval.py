@@ -15,6 +15,7 @@ listed).  Each holds
   article's text) holds every fact; top-3 = some returned match holds them;
 * ``near_domain``: IP questions the knowledge base does not cover; "confident" = answered
   with a policy entry or a statute article (a routing entry, a suggestion or none is right);
+* ``ip_other``: IP questions of the earlier out-of-scope list; only reported;
 * ``out_of_scope``: far from IP; "answered" = any answer at all.
 
 ``--tune`` chooses the decision thresholds of both tiers and the weights of unseen words by
@@ -50,7 +51,7 @@ from bot.faq.tiers import THRESHOLDS_FILE, Answerer, combine  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 SPLITS = {"tune": DATA / "faq_eval.yaml", "holdout": DATA / "faq_eval_holdout.yaml"}
-SECTIONS = ("in_scope", "statutes", "near_domain", "out_of_scope")
+SECTIONS = ("in_scope", "statutes", "near_domain", "ip_other", "out_of_scope")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -103,6 +104,8 @@ def judge(section: str, case: dict, result: MatchResult, viewer: str, answerer: 
         ok = [holds_facts(m.entry.answer, facts) for m in result.matches[:3]]
         return Outcome(section, top1=int(result.status == "answer" and bool(ok) and ok[0]),
                        top3=int(any(ok)))
+    if section == "ip_other":
+        return Outcome(section)
     if section == "near_domain":
         best = result.best
         return Outcome(section, bad=int(result.status == "answer" and best is not None
@@ -170,6 +173,10 @@ def report(name: str, viewer: str, cases: dict[str, list[dict]], answerer: Answe
             lines.append(f"  near-domain   answered confidently {pct(bad, n)}   routed "
                          f"{counts['route']}, suggested {counts['suggest']}, none "
                          f"{counts['none']}")
+        elif section == "ip_other":
+            lines.append(f"  other IP (earlier out-of-scope list, not a target): answered "
+                         f"{counts['answer']}, routed {counts['route']}, suggested "
+                         f"{counts['suggest']}, none {counts['none']} of {n}")
         else:
             lines.append(f"  far out-of-domain  answered {pct(bad, n)}")
     print(f"[{name} half, asked as {viewer}]")
@@ -278,6 +285,8 @@ def _summary(outcomes: list[Outcome]) -> None:
     for section in SECTIONS:
         os_ = [o for o in outcomes if o.section == section and o.visible]
         n = len(os_)
+        if section == "ip_other":
+            continue
         if section in ("in_scope", "statutes"):
             print(f"  {section:13} top-1 {pct(sum(o.top1 for o in os_), n)}   "
                   f"top-3 {pct(sum(o.top3 for o in os_), n)}")
