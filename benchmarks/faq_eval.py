@@ -2,7 +2,7 @@
 
     python benchmarks/faq_eval.py                      # both halves, as the public and as staff
     python benchmarks/faq_eval.py --split tune -v      # and every failure of the tuning half
-    python benchmarks/faq_eval.py --tune [--write]     # cross-validate thresholds on the tuning half
+    python benchmarks/faq_eval.py --tune [--write]     # cross-validate on the tuning half
 
 The evaluation set has two halves: ``benchmarks/data/faq_eval.yaml`` (tuning) and
 ``benchmarks/data/faq_eval_holdout.yaml`` (held out: never tuned on; its failures are never
@@ -91,7 +91,9 @@ class Outcome:
     visible: int = 1
 
 
-def judge(section: str, case: dict, result: MatchResult, viewer: str, answerer: Answerer) -> Outcome:
+def judge(
+    section: str, case: dict, result: MatchResult, viewer: str, answerer: Answerer
+) -> Outcome:
     ids = [m.entry.id for m in result.matches]
     if section == "in_scope":
         expect = answerer.entry(str(case["expect"]))
@@ -201,7 +203,7 @@ STATUTE_GRID = {
     "margin": [0.0, 0.02, 0.05, 0.08, 0.12],
 }
 SCORING_GRID = {
-    "unseen_light_factor": [0.1, 0.2, 0.4],
+    "light_factor": [0.15, 0.3, 0.5],
     "unseen_idf_factor": [0.6, 0.8, 1.0],
 }
 # objective: right answers count 1, a confident answer to a near-domain question costs 2,

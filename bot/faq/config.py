@@ -70,8 +70,9 @@ class MatcherConfig:
     """Entries pre-selected by the inverted index and then fully scored."""
     unseen_idf_factor: float = 0.8
     """Weight of a word found nowhere in the knowledge base, relative to the rarest one."""
-    unseen_light_factor: float = 0.2
-    """The same for a light word (numeral, measure word, adverb, particle …)."""
+    light_factor: float = 0.3
+    """Weight factor of a light word (numeral, measure word, adverb, particle, a very common
+    verb …), whether or not the knowledge base holds it."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""
 

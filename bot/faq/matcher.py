@@ -17,8 +17,10 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
 2. cuts it into *words* (:mod:`bot.faq.segment`).  A word is found in an entry
    when all its character pairs are (a single character or an ASCII word: when
    it is); a word's weight is its IDF over the entries.  A word found nowhere
-   weighs ``unseen_idf_factor`` of the rarest, or ``unseen_light_factor`` when
-   it is a light word (numeral, measure word, adverb …: "一趟" is filler);
+   weighs ``unseen_idf_factor`` of the rarest.  A light word (numeral, measure
+   word, adverb, particle, a very common verb …: "一趟" is filler) weighs
+   ``light_factor`` of that, seen or not.  An unseen compound of three or more
+   characters is replaced by the known words inside it;
 3. scores every visible entry with numpy: the share of the query's weight found
    in its questions and tags (*coverage*), in its answer (*answer*) and
    anywhere (*explained*);
@@ -335,19 +337,33 @@ class Matcher:
         return result
 
     def query_weights(self, normalized: str) -> dict[str, float]:
-        """Weight of each distinct word of a normalised query (see the module docstring)."""
-        cfg = self.config
+        """Weight of each distinct word of a normalised query (see the module docstring).
+
+        A word the knowledge base does not hold, of three characters or more, is
+        replaced by the known two-character words inside it when the knowledge base
+        holds some of them.
+        """
         weights: dict[str, float] = {}
+        segmenter = self._segmenter
         for word in self.words(normalized):
-            in_q, in_a = self._found(word)
-            df = int(np.count_nonzero(in_q | in_a))
-            if df:
-                weights[word] = math.log(1.0 + self._n / df)
-            elif self._segmenter.is_light(word):
-                weights[word] = self._max_idf * cfg.unseen_light_factor
-            else:
-                weights[word] = self._max_idf * cfg.unseen_idf_factor
+            df = self._df(word)
+            if not df and len(word) >= 3 and not word.isascii():
+                parts = [p for p in segmenter.parts(word) if self._df(p)]
+                if parts:
+                    for part in parts:
+                        weights.setdefault(part, self._weight(part, self._df(part)))
+                    continue
+            weights[word] = self._weight(word, df)
         return weights
+
+    def _df(self, word: str) -> int:
+        in_q, in_a = self._found(word)
+        return int(np.count_nonzero(in_q | in_a))
+
+    def _weight(self, word: str, df: int) -> float:
+        cfg = self.config
+        base = math.log(1.0 + self._n / df) if df else self._max_idf * cfg.unseen_idf_factor
+        return base * cfg.light_factor if self._segmenter.is_light(word) else base
 
     def _facet_factor(self, normalized: str) -> np.ndarray | None:
         """Per entry, ``facet_penalty`` to the power of its facet conflicts with the query."""

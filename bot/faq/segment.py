@@ -14,8 +14,9 @@ route over a word graph, without its HMM guesser), with
 
 The general dictionary also tells which words are *light*: numerals, measure
 words, pronouns, adverbs, prepositions, conjunctions, particles, time and place
-words (a word found nowhere in the knowledge base weighs less when it is one
-of these: "一趟" is filler, "火锅" is not).
+words, and the most frequent verbs (是, 有, 去, 会).  A light word weighs less as
+evidence, whether or not the knowledge base holds it: "一趟" and "为什么" are
+frame, "火锅" is not.
 
 Only questions are segmented; the knowledge base is indexed by characters and
 character pairs, and a word is looked up as the pairs it is made of (see
@@ -45,6 +46,9 @@ LIGHT_TAGS: Final = frozenset(
      "ug", "uj", "ul", "uv", "uz", "y", "e", "o", "f", "t", "tg", "k", "h", "zg"}
 )
 _EXCLUDED_TAGS: Final = frozenset({"nr", "nrt", "nrfg", "i"})
+_VERB_TAGS: Final = frozenset({"v", "vd", "vi", "vg", "vq"})
+LIGHT_VERB_FREQ: Final[int] = 50_000
+"""Verbs at least this frequent are light too (是, 有, 去, 会, 要, 能, 没有 …)."""
 _RUNS: Final = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 _CJK: Final = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -75,7 +79,7 @@ def general_dictionary() -> tuple[dict[str, int], int, frozenset[str]]:
         if len(word) > 4 or tag in _EXCLUDED_TAGS or int(freq) < MIN_FREQ:
             continue
         kept.append(f"{word} {freq}")
-        if tag in LIGHT_TAGS:
+        if tag in LIGHT_TAGS or (tag in _VERB_TAGS and int(freq) >= LIGHT_VERB_FREQ):
             light.add(word)
     tokenizer = jieba.Tokenizer()
     freq, total = tokenizer.gen_pfdict(io.BytesIO("\n".join(kept).encode("utf-8")))
@@ -113,6 +117,13 @@ class WordSegmenter:
     def is_light(self, word: str) -> bool:
         """A numeral, measure word, pronoun, adverb, particle, … (never a domain word)."""
         return word in self._light and word not in self._domain
+
+    def parts(self, word: str) -> list[str]:
+        """The known two-character words inside a longer word (for backing off from a
+        compound the knowledge base does not hold: "如何申请" → 如何, 申请)."""
+        general, _, _ = general_dictionary()
+        return [word[i : i + 2] for i in range(len(word) - 1)
+                if general.get(word[i : i + 2]) or word[i : i + 2] in self._domain]
 
     def cut(self, run: str) -> list[str]:
         """Words of a CJK run."""

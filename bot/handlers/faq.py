@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from bot.context import BotContext
 from bot.domain.vocab import Role
 from bot.faq import Entry, MatchResult
+from bot.faq.render import answer_text, offers_hand_over
 from bot.handlers.common import actor_of, answer, parse_press, require, run, say
 from bot.handlers.consult import hand_over_button
 from bot.i18n import raw, t
@@ -29,19 +30,8 @@ PREFIX = "fq"
 
 
 def render_entry(entry: Entry, lang: str) -> str:
-    english = lang == "en" and entry.answer_en
-    src = entry.source
-    if src.number is None and src.id == "bot-usage":
-        source = raw("faq.source_bot", lang)
-    else:
-        source = raw("faq.source", lang, title=src.title, number=src.number or "",
-                     section=f" {entry.section}" if entry.section else "")
-    text = t("faq.answer", lang, question=(entry.question_en if english and entry.question_en
-                                           else entry.question),
-             answer=entry.answer_en if english else entry.answer, source=source)
-    if lang == "en" and not english:
-        text = raw("faq.zh_only", lang) + text
-    return text
+    """The answer's text (curated, statute article or routing): see bot.faq.render."""
+    return answer_text(entry, lang)
 
 
 def _feedback(question_id: int, lang: str) -> InlineKeyboardMarkup:
@@ -57,8 +47,11 @@ async def reply_to_question(update: Update, context: BotContext, question: str) 
     asked = await run(faq.ask, context.services, actor, question)
     result: MatchResult = asked.result
     if result.status == "answer":
-        await say(update, render_entry(result.matches[0].entry, lang),
+        entry = result.matches[0].entry
+        await say(update, render_entry(entry, lang),
                   reply_markup=_feedback(asked.question_id, lang))
+        if offers_hand_over(entry):  # "not covered here": offer a person at once
+            await _offer_person(update, actor, asked.question_id)
     elif result.status == "suggest":
         rows = [[InlineKeyboardButton(
             m.entry.question_en if lang == "en" and m.entry.question_en else m.entry.question,
@@ -117,6 +110,8 @@ async def faq_press(update: Update, context: BotContext) -> None:
             entry = await run(faq.choose, svc, actor, question_id, parts[3])
             await answer(update)
             await say(update, render_entry(entry, lang), reply_markup=_feedback(question_id, lang))
+            if offers_hand_over(entry):
+                await _offer_person(update, actor, question_id)
         elif action == "n":
             await run(faq.neither, svc, actor, question_id)
             await answer(update)
