@@ -18,8 +18,10 @@ listed).  Each holds
 * ``ip_other``: IP questions of the earlier out-of-scope list; only reported;
 * ``out_of_scope``: far from IP; "answered" = any answer at all.
 
-``--tune`` chooses the decision thresholds of both tiers and the weights of unseen words by
-5-fold cross-validation on the tuning half (asked as the public): it prints the
+``--tune`` chooses the score weights, the weights of light and unseen words and the
+decision thresholds of both tiers by 5-fold cross-validation on the tuning half (asked as
+the public; the objective counts right answers, and charges a confident answer to a
+near-domain question 2 and any answer to a far out-of-domain question 5): it prints the
 cross-validated scores (each fold judged with settings chosen on the other four) and the
 settings chosen on the whole tuning half, which ``--write`` saves to
 ``bot/faq/thresholds.yaml``.
@@ -193,18 +195,23 @@ def report(name: str, viewer: str, cases: dict[str, list[dict]], answerer: Answe
 
 
 CURATED_GRID = {
-    "answer_threshold": [0.24, 0.26, 0.28, 0.30, 0.32, 0.34],
-    "margin": [0.02, 0.03, 0.04, 0.06, 0.08],
-    "confident_threshold": [0.34, 0.37, 0.40, 0.44, 0.48],
-    "confident_margin": [0.005, 0.01, 0.02],
+    "answer_threshold": [0.22, 0.24, 0.26, 0.28, 0.30],
+    "margin": [0.0, 0.01, 0.02, 0.04],
+    "confident_threshold": [0.32, 0.36, 0.40, 0.44],
+    "confident_margin": [0.0, 0.005, 0.02],
 }
 STATUTE_GRID = {
-    "answer_threshold": [0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.70],
-    "margin": [0.0, 0.02, 0.05, 0.08, 0.12],
+    "answer_threshold": [0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.60],
+    "margin": [0.0, 0.02, 0.05, 0.10],
 }
-SCORING_GRID = {
-    "light_factor": [0.15, 0.3, 0.5],
+SCORING_GRID = {  # both tiers: how much light and unseen words weigh
+    "light_factor": [0.05, 0.1, 0.15, 0.3],
     "unseen_idf_factor": [0.6, 0.8, 1.0],
+}
+WEIGHT_GRID = {  # curated tier: the score's components
+    "weight_answer": [0.25, 0.5, 1.0],
+    "weight_fuzzy": [1.0, 1.5, 2.0, 3.0],
+    "weight_dice": [0.25, 0.5, 1.0],
 }
 # objective: right answers count 1, a confident answer to a near-domain question costs 2,
 # any answer to a far out-of-domain question costs 5; right top-3 adds a quarter.
@@ -220,58 +227,80 @@ def _value(o: Outcome) -> float:
 
 
 def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
+    """Two stages, both by 5-fold cross-validation on the tuning half (as the public):
+    1. the scoring settings and the curated tier's thresholds, with the statute tier's
+       thresholds as they are; 2. the statute tier's thresholds, given stage 1's choice."""
     viewer = "public"
-    questions = [(s, c) for s in SECTIONS for c in cases[s]]
+    questions = [(s, c) for s in SECTIONS for c in cases[s] if s != "ip_other"]
     base_c, base_s = answerer.curated.config, answerer.statutes.config  # type: ignore[union-attr]
     kb, statute_kb = answerer.kb, answerer.statutes.kb  # type: ignore[union-attr]
-    rows: list[tuple[dict, dict, dict]] = []  # (scoring, curated, statute) settings
-    matrix: list[list[float]] = []
-    outcome_rows: list[list[Outcome]] = []
     started = time.perf_counter()
-    for scoring in _grid(SCORING_GRID):
-        cur = Matcher(kb, dataclasses.replace(base_c, **scoring))
+    scored_by: dict[int, list] = {}
+    stage1: list[tuple[int, dict, dict]] = []  # (scoring row, scoring settings, curated grid)
+    values1: list[list[float]] = []
+    settings = [(sc, w) for sc in _grid(SCORING_GRID) for w in _grid(WEIGHT_GRID)]
+    for row, (scoring, weights) in enumerate(settings):
+        cur = Matcher(kb, dataclasses.replace(base_c, **scoring, **weights))
         sta = Matcher(statute_kb, dataclasses.replace(base_s, **scoring))
         scored = [(cur.scored(str(c["q"]), viewer), cur.exact(str(c["q"]), viewer),
                    sta.scored(str(c["q"]), "public"), sta.exact(str(c["q"]), "public"))
                   for _, c in questions]
+        scored_by[row] = scored
+        statutes = [decide(ss, se, 3, dataclasses.replace(base_s, **scoring))
+                    for _, _, ss, se in scored]
         for cg in _grid(CURATED_GRID):
-            cc = dataclasses.replace(base_c, **scoring, **cg)
-            curated = [decide(sc, ex, 3, cc) for sc, ex, _, _ in scored]
-            for sg in _grid(STATUTE_GRID):
-                sc_cfg = dataclasses.replace(base_s, **scoring, **sg)
-                outs = []
-                for (section, case), res, (_, _, ss, se) in zip(questions, curated, scored,
-                                                                 strict=True):
-                    final = res if res.status == "answer" else combine(
-                        res, decide(ss, se, 3, sc_cfg))
-                    outs.append(judge(section, case, final, viewer, answerer))
-                rows.append((scoring, cg, sg))
-                matrix.append([_value(o) for o in outs])
-                outcome_rows.append(outs)
-    values = np.asarray(matrix)
-    print(f"tuning: {len(rows)} settings x {len(questions)} questions in "
+            cc = dataclasses.replace(base_c, **scoring, **weights, **cg)
+            outs = [judge(section, case, combine(decide(sc, ex, 3, cc), st), viewer, answerer)
+                    for (section, case), (sc, ex, _, _), st in zip(questions, scored, statutes,
+                                                                     strict=True)]
+            stage1.append((row, scoring, cg))
+            values1.append([_value(o) for o in outs])
+    v1 = np.asarray(values1)
+    print(f"stage 1: {len(stage1)} settings x {len(questions)} questions in "
           f"{time.perf_counter() - started:.0f} s")
+
+    def stage2(choice: int) -> tuple[list[dict], np.ndarray, list[list[Outcome]]]:
+        row, scoring, cg = stage1[choice]
+        weights = settings[row][1]
+        cc = dataclasses.replace(base_c, **scoring, **weights, **cg)
+        scored = scored_by[row]
+        curated = [decide(sc, ex, 3, cc) for sc, ex, _, _ in scored]
+        grids = _grid(STATUTE_GRID)
+        outcomes = []
+        for sg in grids:
+            scfg = dataclasses.replace(base_s, **scoring, **sg)
+            outcomes.append([judge(section, case, combine(res, decide(ss, se, 3, scfg)),
+                                   viewer, answerer)
+                             for (section, case), res, (_, _, ss, se) in zip(
+                                 questions, curated, scored, strict=True)])
+        return grids, np.asarray([[_value(o) for o in outs] for outs in outcomes]), outcomes
+
     folds = np.arange(len(questions)) % 5
     cv: list[Outcome] = []
     for k in range(5):
         train = folds != k
-        best = int(np.argmax(values[:, train].sum(axis=1)))
-        cv.extend(o for o, f in zip(outcome_rows[best], folds, strict=True) if f == k)
-    chosen = int(np.argmax(values.sum(axis=1)))
+        choice = int(np.argmax(v1[:, train].sum(axis=1)))
+        _, v2, outcomes = stage2(choice)
+        best = int(np.argmax(v2[:, train].sum(axis=1)))
+        cv.extend(o for o, f in zip(outcomes[best], folds, strict=True) if f == k)
+    choice = int(np.argmax(v1.sum(axis=1)))
+    grids, v2, outcomes = stage2(choice)
+    best = int(np.argmax(v2.sum(axis=1)))
     print("cross-validated on the tuning half (each fold judged with settings chosen on the "
           "other four), as the public:")
     _summary(cv)
     print("with the settings chosen on the whole tuning half:")
-    _summary(outcome_rows[chosen])
-    scoring, cg, sg = rows[chosen]
-    settings = {"curated": {**_as_dict(base_c, scoring), **cg},
-                "statutes": {**_as_dict(base_s, scoring), **sg}}
-    print(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
+    _summary(outcomes[best])
+    row, scoring, cg = stage1[choice]
+    chosen = {"curated": {**_as_dict(base_c, {**scoring, **settings[row][1]}), **cg},
+              "statutes": {**_as_dict(base_s, scoring), **grids[best]}}
+    print(yaml.safe_dump(chosen, sort_keys=False, allow_unicode=True))
     if write:
         header = THRESHOLDS_FILE.read_text(encoding="utf-8").split("\ncurated:")[0]
-        THRESHOLDS_FILE.write_text(header + "\n" + yaml.safe_dump(settings, sort_keys=False),
+        THRESHOLDS_FILE.write_text(header + "\n" + yaml.safe_dump(chosen, sort_keys=False),
                                    encoding="utf-8")
         print(f"written to {THRESHOLDS_FILE.relative_to(ROOT)}")
+    print(f"tuning took {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -143,7 +143,7 @@ def test_missing_or_empty_folder(tmp_path: Path) -> None:
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
-    body = knowledge_file(GOOD).replace("    answer: 每2年评价一次。", "    answer: [每2年评价一次。")
+    body = knowledge_file(GOOD).replace("answer: 每2年评价一次。", "answer: [每2年评价一次。")
     write(tmp_path, "a.yaml", body)
     problem = only(lint_folder(tmp_path))
     assert problem.file == str(tmp_path / "a.yaml")
