@@ -204,18 +204,22 @@ STATUTE_GRID = {
     "answer_threshold": [0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.60],
     "margin": [0.0, 0.02, 0.05, 0.10],
 }
-SCORING_GRID = {  # both tiers: how much light and unseen words weigh
-    "light_factor": [0.05, 0.1, 0.15, 0.3],
-    "unseen_idf_factor": [0.6, 0.8, 1.0],
+SCORING_GRID = {  # both tiers: how much light, single-character and unseen words weigh,
+    "light_factor": [0.2, 0.3],  # and an entry without any of the content words
+    "single_char_factor": [0.25, 0.5, 1.0],
+    "unseen_idf_factor": [0.6, 0.8],
+    "anchor_penalty": [0.3, 0.5, 0.7],
 }
 WEIGHT_GRID = {  # curated tier: the score's components
-    "weight_answer": [0.25, 0.5, 1.0],
-    "weight_fuzzy": [1.0, 1.5, 2.0, 3.0],
-    "weight_dice": [0.25, 0.5, 1.0],
+    "weight_answer": [0.25, 0.5],
+    "weight_fuzzy": [1.5, 2.0, 3.0],
 }
-# objective: right answers count 1, a confident answer to a near-domain question costs 2,
-# any answer to a far out-of-domain question costs 5; right top-3 adds a quarter.
-BAD_COST = {"near_domain": 2.0, "out_of_scope": 5.0}
+# objective: right answers count 1, a confident answer to a near-domain question costs 3,
+# any answer to a far out-of-domain question costs 20 and is judged with both tiers'
+# margins set to 0 (a far question must stay under the thresholds, not merely tie with a
+# runner-up); right top-3 adds a quarter.
+BAD_COST = {"near_domain": 3.0, "out_of_scope": 20.0}
+NO_MARGIN = {"margin": 0.0, "confident_margin": 0.0}
 
 
 def _grid(grid: dict[str, list[float]]) -> list[dict[str, float]]:
@@ -246,11 +250,16 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
                    sta.scored(str(c["q"]), "public"), sta.exact(str(c["q"]), "public"))
                   for _, c in questions]
         scored_by[row] = scored
-        statutes = [decide(ss, se, 3, dataclasses.replace(base_s, **scoring))
-                    for _, _, ss, se in scored]
+        base_sc = dataclasses.replace(base_s, **scoring)
+        statutes = [decide(ss, se, 3, dataclasses.replace(base_sc, **NO_MARGIN)
+                           if section == "out_of_scope" else base_sc)
+                    for (section, _), (_, _, ss, se) in zip(questions, scored, strict=True)]
         for cg in _grid(CURATED_GRID):
             cc = dataclasses.replace(base_c, **scoring, **weights, **cg)
-            outs = [judge(section, case, combine(decide(sc, ex, 3, cc), st), viewer, answerer)
+            cc0 = dataclasses.replace(cc, **NO_MARGIN)
+            outs = [judge(section, case,
+                          combine(decide(sc, ex, 3, cc0 if section == "out_of_scope" else cc),
+                                  st), viewer, answerer)
                     for (section, case), (sc, ex, _, _), st in zip(questions, scored, statutes,
                                                                      strict=True)]
             stage1.append((row, scoring, cg))
@@ -264,12 +273,16 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
         weights = settings[row][1]
         cc = dataclasses.replace(base_c, **scoring, **weights, **cg)
         scored = scored_by[row]
-        curated = [decide(sc, ex, 3, cc) for sc, ex, _, _ in scored]
+        cc0 = dataclasses.replace(cc, **NO_MARGIN)
+        curated = [decide(sc, ex, 3, cc0 if section == "out_of_scope" else cc)
+                   for (section, _), (sc, ex, _, _) in zip(questions, scored, strict=True)]
         grids = _grid(STATUTE_GRID)
         outcomes = []
         for sg in grids:
             scfg = dataclasses.replace(base_s, **scoring, **sg)
-            outcomes.append([judge(section, case, combine(res, decide(ss, se, 3, scfg)),
+            scfg0 = dataclasses.replace(scfg, **NO_MARGIN)
+            outcomes.append([judge(section, case, combine(res, decide(
+                                 ss, se, 3, scfg0 if section == "out_of_scope" else scfg)),
                                    viewer, answerer)
                              for (section, case), res, (_, _, ss, se) in zip(
                                  questions, curated, scored, strict=True)])

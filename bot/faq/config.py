@@ -25,9 +25,10 @@ class Weights:
 class MatcherConfig:
     """Thresholds and weights of :class:`bot.faq.matcher.Matcher`.
 
-    The defaults were calibrated on ``knowledge/`` with the evaluation set
-    ``benchmarks/data/faq_eval.yaml`` (see ``benchmarks/faq_eval.py``); any of
-    them can be overridden from data with :meth:`from_mapping` / :meth:`from_file`.
+    The settings in service are these defaults overridden by ``bot/faq/thresholds.yaml``
+    (one section per answer tier), chosen by cross-validation on the tuning half of the
+    evaluation set (``benchmarks/faq_eval.py --tune``); any of them can be overridden
+    from data with :meth:`from_mapping` / :meth:`from_file`.
 
     Scores are in [0, 1].  The best match is *answered* when it is an exact
     match of a question or alternate, or scores at least ``answer_threshold``
@@ -62,6 +63,8 @@ class MatcherConfig:
 
     explained_floor: float = 0.5
     """Score factor of an entry that accounts for none of the query (1: all of it)."""
+    anchor_penalty: float = 0.5
+    """Score factor of an entry that holds none of the query's content words."""
     facet_penalty: float = 0.75
     """Score factor for each facet (role, region) the entry contradicts (see facets.py)."""
 
@@ -73,6 +76,8 @@ class MatcherConfig:
     light_factor: float = 0.3
     """Weight factor of a light word (numeral, measure word, adverb, particle, a very common
     verb …), whether or not the knowledge base holds it."""
+    single_char_factor: float = 0.5
+    """Weight factor of any other one-character word (it is found inside longer words)."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""
 

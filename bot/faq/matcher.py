@@ -19,8 +19,9 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
    it is); a word's weight is its IDF over the entries.  A word found nowhere
    weighs ``unseen_idf_factor`` of the rarest.  A light word (numeral, measure
    word, adverb, particle, a very common verb …: "一趟" is filler) weighs
-   ``light_factor`` of that, seen or not.  An unseen compound of three or more
-   characters is replaced by the known words inside it;
+   ``light_factor`` of that, seen or not; another single character (found
+   inside longer words: 玩 in 玩忽职守) ``single_char_factor``.  An unseen
+   compound is replaced by its two-character pieces when all of them are known;
 3. scores every visible entry with numpy: the share of the query's weight found
    in its questions and tags (*coverage*), in its answer (*answer*) and
    anywhere (*explained*);
@@ -340,16 +341,16 @@ class Matcher:
         """Weight of each distinct word of a normalised query (see the module docstring).
 
         A word the knowledge base does not hold, of three characters or more, is
-        replaced by the known two-character words inside it when the knowledge base
-        holds some of them.
+        replaced by its two-character pieces when the knowledge base holds every one of
+        them ("如何申请" → 如何, 申请; but "营业执照" stays whole when 执照 is unknown).
         """
         weights: dict[str, float] = {}
         segmenter = self._segmenter
         for word in self.words(normalized):
             df = self._df(word)
             if not df and len(word) >= 3 and not word.isascii():
-                parts = [p for p in segmenter.parts(word) if self._df(p)]
-                if parts:
+                parts = segmenter.parts(word)
+                if all(self._df(p) for p in parts if len(p) > 1):
                     for part in parts:
                         weights.setdefault(part, self._weight(part, self._df(part)))
                     continue
@@ -363,7 +364,11 @@ class Matcher:
     def _weight(self, word: str, df: int) -> float:
         cfg = self.config
         base = math.log(1.0 + self._n / df) if df else self._max_idf * cfg.unseen_idf_factor
-        return base * cfg.light_factor if self._segmenter.is_light(word) else base
+        if self._segmenter.is_light(word):
+            return base * cfg.light_factor
+        if len(word) == 1 and not word.isascii():
+            return base * cfg.single_char_factor
+        return base
 
     def _facet_factor(self, normalized: str) -> np.ndarray | None:
         """Per entry, ``facet_penalty`` to the power of its facet conflicts with the query."""
@@ -385,25 +390,36 @@ class Matcher:
         ``coverage``: share of the query's weight found in the entry's questions
         and tags; ``answer``: share found in its answer; ``explained``: share
         found anywhere in the entry; ``facet``: the facet factor (1, or
-        ``facet_penalty`` per conflict).
+        ``facet_penalty`` per conflict, times ``anchor_penalty`` when the entry holds
+        no content word of the query: "今天吃什么" is frame and one character).
         """
         n = len(self._entries)
         total = sum(weights.values()) or 1.0
         coverage = np.zeros(n)
         answer = np.zeros(n)
         explained = np.zeros(n)
+        anchored = np.zeros(n, dtype=bool)
         for word, w in weights.items():
             in_q, in_a = self._found(word)
             coverage += w * in_q
             answer += w * in_a
-            explained += w * (in_q | in_a)
+            both = in_q | in_a
+            explained += w * both
+            if self._is_anchor(word):
+                anchored |= both
         factor = self._facet_factor(normalized)
+        facet = np.ones(n) if factor is None else factor
         return {
             "coverage": coverage / total,
             "answer": answer / total,
             "explained": explained / total,
-            "facet": np.ones(n) if factor is None else factor,
+            "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
+            "conflict": facet < 1.0,
         }
+
+    def _is_anchor(self, word: str) -> bool:
+        """A content word: not light, and an ASCII word or at least two characters."""
+        return (word.isascii() or len(word) >= 2) and not self._segmenter.is_light(word)
 
     def _candidate_texts(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the candidates' texts, and where each candidate's run starts."""
@@ -477,7 +493,7 @@ class Matcher:
             + w.dice * c["dice"]
             + w.fuzzy * c["fuzzy"]
         ) * factor[hit]
-        conflict = f["facet"][hit] < 1.0
+        conflict = f["conflict"][hit]
         order = np.argsort(-final, kind="stable")
         return [
             _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)), bool(conflict[i]))

@@ -115,15 +115,13 @@ class WordSegmenter:
         return self._domain
 
     def is_light(self, word: str) -> bool:
-        """A numeral, measure word, pronoun, adverb, particle, … (never a domain word)."""
-        return word in self._light and word not in self._domain
+        """A numeral, measure word, pronoun, adverb, particle, a very common verb …"""
+        return word in self._light
 
     def parts(self, word: str) -> list[str]:
-        """The known two-character words inside a longer word (for backing off from a
-        compound the knowledge base does not hold: "如何申请" → 如何, 申请)."""
-        general, _, _ = general_dictionary()
-        return [word[i : i + 2] for i in range(len(word) - 1)
-                if general.get(word[i : i + 2]) or word[i : i + 2] in self._domain]
+        """A longer word cut into two-character pieces from the left (a last single
+        character stays on its own): "如何申请" → 如何, 申请; "营业执照" → 营业, 执照."""
+        return [word[i : i + 2] for i in range(0, len(word), 2)]
 
     def cut(self, run: str) -> list[str]:
         """Words of a CJK run."""
