@@ -195,14 +195,16 @@ def report(name: str, viewer: str, cases: dict[str, list[dict]], answerer: Answe
 
 
 CURATED_GRID = {
-    "answer_threshold": [0.22, 0.24, 0.26, 0.28, 0.30],
-    "margin": [0.0, 0.01, 0.02, 0.04],
-    "confident_threshold": [0.32, 0.36, 0.40, 0.44],
-    "confident_margin": [0.0, 0.005, 0.02],
+    "answer_threshold": [0.24, 0.26, 0.28, 0.30],
+    "margin": [0.0, 0.02, 0.04],
+    "confident_threshold": [0.32, 0.36, 0.40],
+    "confident_margin": [0.0, 0.01],
+    "min_content": [0.0, 0.4, 0.6],
 }
 STATUTE_GRID = {
-    "answer_threshold": [0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.60],
-    "margin": [0.0, 0.02, 0.05, 0.10],
+    "answer_threshold": [0.20, 0.25, 0.30, 0.35, 0.40, 0.50],
+    "margin": [0.0, 0.02, 0.05],
+    "min_content": [0.0, 0.5, 0.7],
 }
 SCORING_GRID = {  # both tiers: how much light, single-character and unseen words weigh,
     "light_factor": [0.2, 0.3],  # and an entry without any of the content words

@@ -44,6 +44,9 @@ class MatcherConfig:
     confident_threshold: float = 0.37
     """Lowest score answered with a lead of only ``confident_margin``."""
     confident_margin: float = 0.01
+    min_content: float = 0.0
+    """Least share of the question's content words (weight) the best entry must hold to
+    be answered."""
     suggest_threshold: float = 0.28
     """Lowest score offered as a suggestion."""
     suggest_window: float = 0.15

@@ -99,10 +99,12 @@ _NO_MATCH: Final = MatchResult(NONE, ())
 
 @dataclass(frozen=True, slots=True)
 class _Scored:
-    """A candidate match and whether it contradicts a facet of the question."""
+    """A candidate match, whether it contradicts a facet of the question, and the share of
+    the question's content words (see :meth:`Matcher.features`) it holds."""
 
     match: Match
     conflict: bool
+    content: float = 1.0
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
@@ -209,9 +211,10 @@ def decide(
     confident = (best.score >= cfg.answer_threshold and lead >= cfg.margin) or (
         best.score >= cfg.confident_threshold and lead >= cfg.confident_margin
     )
-    # An entry about another role or region than the one asked about is at
-    # most suggested, however well the rest of the question fits.
-    if confident and not scored[0].conflict:
+    # An entry about another role or region than the one asked about, or one that
+    # holds too little of the question's content words ("手机没信号" has nothing in
+    # common with any entry but "怎么办"), is at most suggested.
+    if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
         others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
         return MatchResult(ANSWER, (best, *others[: limit - 1]))
     if best.score >= cfg.suggest_threshold:
@@ -391,7 +394,9 @@ class Matcher:
         and tags; ``answer``: share found in its answer; ``explained``: share
         found anywhere in the entry; ``facet``: the facet factor (1, or
         ``facet_penalty`` per conflict, times ``anchor_penalty`` when the entry holds
-        no content word of the query: "今天吃什么" is frame and one character).
+        no content word of the query: "今天吃什么" is frame and one character);
+        ``content``: share of the query's content words' weight found in the entry (1
+        when the query has none).
         """
         n = len(self._entries)
         total = sum(weights.values()) or 1.0
@@ -399,6 +404,8 @@ class Matcher:
         answer = np.zeros(n)
         explained = np.zeros(n)
         anchored = np.zeros(n, dtype=bool)
+        content = np.zeros(n)
+        content_total = 0.0
         for word, w in weights.items():
             in_q, in_a = self._found(word)
             coverage += w * in_q
@@ -407,6 +414,8 @@ class Matcher:
             explained += w * both
             if self._is_anchor(word):
                 anchored |= both
+                content += w * both
+                content_total += w
         factor = self._facet_factor(normalized)
         facet = np.ones(n) if factor is None else factor
         return {
@@ -415,6 +424,7 @@ class Matcher:
             "explained": explained / total,
             "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
             "conflict": facet < 1.0,
+            "content": content / content_total if content_total else np.ones(n),
         }
 
     def _is_anchor(self, word: str) -> bool:
@@ -494,9 +504,11 @@ class Matcher:
             + w.fuzzy * c["fuzzy"]
         ) * factor[hit]
         conflict = f["conflict"][hit]
+        content = f["content"][hit]
         order = np.argsort(-final, kind="stable")
         return [
-            _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)), bool(conflict[i]))
+            _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
+                    bool(conflict[i]), float(content[i]))
             for i in order.tolist()
         ]
 
