@@ -60,7 +60,7 @@ from bot.faq.normalize import (
     normalize,
     to_simplified,
 )
-from bot.faq.segment import WordSegmenter
+from bot.faq.segment import WordSegmenter, frame_words
 
 Status = Literal["answer", "suggest", "none"]
 ANSWER: Final = "answer"
@@ -288,7 +288,7 @@ class Matcher:
         del q_texts, a_texts
         self._n = max(n, 1)
         self._max_idf = math.log(1.0 + self._n)
-        self._segmenter = WordSegmenter(lexicon)
+        self._segmenter = WordSegmenter(lexicon, frame_words())
         self._word_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
         self._texts = texts
@@ -349,7 +349,7 @@ class Matcher:
         """
         weights: dict[str, float] = {}
         segmenter = self._segmenter
-        for word in self.words(normalized):
+        for word in self._split_frames(self.words(normalized)):
             df = self._df(word)
             if not df and len(word) >= 3 and not word.isascii():
                 parts = segmenter.parts(word)
@@ -359,6 +359,22 @@ class Matcher:
                     continue
             weights[word] = self._weight(word, df)
         return weights
+
+    def _split_frames(self, words: list[str]) -> list[str]:
+        """Words with a light two-character head or tail cut off it: "如何申报" → 如何,
+        申报; "有什么" → 有, 什么 (the synonym table makes such compounds: 怎么办 → 如何办)."""
+        out: list[str] = []
+        light = self._segmenter.is_light
+        for word in words:
+            if len(word) >= 3 and not word.isascii() and not self._df(word):
+                if light(word[:2]):
+                    out.extend((word[:2], word[2:]))
+                    continue
+                if light(word[-2:]):
+                    out.extend((word[:-2], word[-2:]))
+                    continue
+            out.append(word)
+        return list(dict.fromkeys(out))
 
     def _df(self, word: str) -> int:
         in_q, in_a = self._found(word)
@@ -428,8 +444,9 @@ class Matcher:
         }
 
     def _is_anchor(self, word: str) -> bool:
-        """A content word: not light, and an ASCII word or at least two characters."""
-        return (word.isascii() or len(word) >= 2) and not self._segmenter.is_light(word)
+        """A content word: not light, not a number, an ASCII word or at least two characters."""
+        return ((word.isascii() and not word.isdigit()) or len(word) >= 2) and (
+            not self._segmenter.is_light(word))
 
     def _candidate_texts(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the candidates' texts, and where each candidate's run starts."""

@@ -59,6 +59,17 @@ def is_cjk_word(text: str) -> bool:
 
 
 @functools.cache
+def frame_words() -> frozenset[str]:
+    """The question-frame words of ``synonyms.yaml`` (``light:``), light whatever jieba says."""
+    import yaml
+
+    from bot.faq.normalize import SYNONYMS_FILE, clean
+
+    data = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(clean(str(w)) for w in data.get("light") or ())
+
+
+@functools.cache
 def general_dictionary() -> tuple[dict[str, int], int, frozenset[str]]:
     """jieba's dictionary, trimmed: prefix dictionary, total frequency, light words.
 
@@ -89,10 +100,11 @@ def general_dictionary() -> tuple[dict[str, int], int, frozenset[str]]:
 class WordSegmenter:
     """Cuts a normalised question into words: the domain lexicon first, then general words."""
 
-    def __init__(self, lexicon: Iterable[str] = ()) -> None:
+    def __init__(self, lexicon: Iterable[str] = (), light: Iterable[str] = ()) -> None:
         import jieba
 
-        general, total, light = general_dictionary()
+        general, total, general_light = general_dictionary()
+        light = general_light | frozenset(light)
         domain: dict[str, int] = {}
         for word in lexicon:
             if 2 <= len(word) <= MAX_WORD and is_cjk_word(word):
