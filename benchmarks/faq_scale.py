@@ -364,9 +364,14 @@ def main(argv: list[str] | None = None) -> int:
     synthetic = synthetic_kb(args.entries, rng)
     kb = KnowledgeBase(entries=synthetic.entries, sources=synthetic.sources, statutes=book)
     gc.collect()
-    rss_before = _rss_mib()
+    rss_start = _rss_mib()
     t1 = time.perf_counter()
-    answerer = Answerer(kb)  # cold: also loads the segmenter's general dictionary
+    general_dictionary()  # cold: the segmenter's general dictionary, once per process
+    t_dict = time.perf_counter()
+    gc.collect()
+    rss_before = _rss_mib()
+    t_index = time.perf_counter()
+    answerer = Answerer(kb)
     t2 = time.perf_counter()
     gc.collect()
     rss_after = _rss_mib()
@@ -405,14 +410,16 @@ def main(argv: list[str] | None = None) -> int:
         f"synthetic knowledge base: {len(kb)} entries, {len(all_question_strings)} question "
         f"strings, plus {articles} statute articles (made in {1000 * (t1 - t0):.0f} ms)"
     )
-    build_ok = max(t2 - t1, t4 - t3) <= 2.0
-    print(f"build: {1000 * (t2 - t1):.0f} ms cold (incl. the general dictionary), "
-          f"{1000 * (t4 - t3):.0f} ms again; target <= 2 s: {'yes' if build_ok else 'NO'}")
-    print(f"memory held by the answerer: {held / 2**20:.1f} MiB (peak while building "
-          f"{peak / 2**20:.1f} MiB); target <= 60 MiB: {'yes' if held <= 60 * 2**20 else 'NO'}")
-    print(f"  the segmenter's general dictionary (shared, once per process): "
-          f"{dictionary:.1f} MiB; resident memory of the process grew by "
-          f"{rss_after - rss_before:.1f} MiB over the first build (answerer and dictionary)")
+    build_ok = max(t2 - t_index, t4 - t3) <= 2.0
+    print(f"index build: {1000 * (t2 - t_index):.0f} ms first, {1000 * (t4 - t3):.0f} ms "
+          f"again (/reload); target <= 2 s: {'yes' if build_ok else 'NO'}; plus once per "
+          f"process {1000 * (t_dict - t1):.0f} ms to load the segmenter's general dictionary")
+    grew = rss_after - rss_before
+    print(f"index memory: resident memory grew by {grew:.1f} MiB over the first build; "
+          f"target <= 60 MiB: {'yes' if grew <= 60 else 'NO'}; the answerer holds "
+          f"{held / 2**20:.1f} MiB (tracemalloc; peak while building {peak / 2**20:.1f} MiB)")
+    print(f"  plus once per process, the segmenter's general dictionary: {dictionary:.1f} MiB "
+          f"held, resident memory grew by {rss_before - rss_start:.1f} MiB while loading it")
     print(
         f"queries: {len(qs)} (seed {args.seed}, viewer {args.viewer}); outcomes: "
         + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))

@@ -47,6 +47,9 @@ class MatcherConfig:
     min_content: float = 0.0
     """Least share of the question's content words (weight) the best entry must hold to
     be answered."""
+    min_evidence: float = 0.0
+    """Least total weight of the question's words for an answer: a question of one common
+    word ("服务专员", "人才") is too vague."""
     suggest_threshold: float = 0.28
     """Lowest score offered as a suggestion."""
     suggest_window: float = 0.15

