@@ -7,9 +7,10 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import reports
 from bot.delivery.out import Out, document, message
 from bot.handlers.common import run
-from bot.reports import FontMissing, build_digest, coverage_chart, digest_workbook
+from bot.reports import build_digest
 from bot.services import digest as digest_service
 from bot.services.container import Services
 from bot.services.digest import Supervisor
@@ -34,11 +35,11 @@ def render(svc: Services, sup: Supervisor, at: datetime
     inp = digest_service.digest_input(svc, sup.scope, at, label)
     digest = build_digest(inp, lang)
     try:
-        png: bytes | None = coverage_chart(digest, lang)
-    except FontMissing as exc:
+        png: bytes | None = reports.coverage_chart(digest, lang)
+    except reports.FontMissing as exc:
         log.error("digest chart left out: %s", exc)
         png = None
-    return digest.text_parts(lang), png, digest_workbook(digest, lang)
+    return digest.text_parts(lang), png, reports.digest_workbook(digest, lang)
 
 
 def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None) -> list[Out]:
