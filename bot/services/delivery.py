@@ -57,10 +57,7 @@ def write_results(svc: Services, marks: Sequence[Any], done: Sequence[int],
     """One transaction for a batch of sender results and of updates done without effects."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        for m in marks:
-            uow.outbox.record(m.row_id, status=m.status, at=now, message_id=m.message_id,
-                              attempts=m.attempts, ambiguous=m.ambiguous, error=m.error,
-                              not_before=m.not_before)
+        uow.outbox.record_many(marks, now)
         uow.inbound.mark(done, now)
         for update_id, error in failed:
             uow.inbound.mark([update_id], now, status="failed", error=error[:2000])

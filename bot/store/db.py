@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def serial_lock(engine: Engine | None) -> threading.RLock | None:
+    """For SQLite: one lock per engine that every unit of work holds while it runs.
+
+    SQLite has one writer at a time, and a writer that finds the database busy sleeps in
+    coarse steps (up to 100 ms) before trying again. Queueing the process's own units of
+    work on a lock instead hands the database over at once. PostgreSQL needs no such thing.
+    """
+    if engine is None or engine.dialect.name != "sqlite":
+        return None
+    lock = getattr(engine, "_ipbot_serial", None)
+    if lock is None:
+        lock = threading.RLock()
+        engine._ipbot_serial = lock  # type: ignore[attr-defined]
+    return lock
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

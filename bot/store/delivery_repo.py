@@ -103,6 +103,16 @@ class Outbox:
         self.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
                              .values(**values))
 
+    def record_many(self, marks: Iterable[Any], at: datetime) -> None:
+        """A batch of the sender's results as one executemany UPDATE by primary key."""
+        rows = [{"id": m.row_id, "status": m.status, "attempts": m.attempts,
+                 "ambiguous": m.ambiguous, "error": m.error, "not_before": m.not_before,
+                 **({"sent_at": at, "message_id": m.message_id, "file_data": None}
+                    if m.status == "sent" else {})} for m in marks]
+        for keys in {tuple(sorted(r)) for r in rows}:  # one executemany per column set
+            same = [r for r in rows if tuple(sorted(r)) == keys]
+            self.session.execute(update(OutboxMessage), same)
+
     def block_chat(self, chat_id: int, at: datetime) -> int:
         """The chat's user blocked the bot: its pending messages are not sent."""
         self.session.execute(_insert(self.session, BlockedChat)
@@ -152,12 +162,12 @@ class Inbound:
         known = set(self.session.scalars(select(InboundUpdate.update_id).where(
             InboundUpdate.update_id.in_(ids))))
         new = [u for u in updates if int(u["update_id"]) not in known]
-        for u in new:
+        if new:
             self.session.execute(
-                _insert(self.session, InboundUpdate)
-                .values(update_id=int(u["update_id"]), payload=u, user_id=_user_of(u),
-                        received_at=now, status="pending")
-                .on_conflict_do_nothing(index_elements=["update_id"]))
+                _insert(self.session, InboundUpdate).on_conflict_do_nothing(
+                    index_elements=["update_id"]),
+                [{"update_id": int(u["update_id"]), "payload": u, "user_id": _user_of(u),
+                  "received_at": now, "status": "pending"} for u in new])
         return [int(u["update_id"]) for u in new]
 
     def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
@@ -281,12 +291,17 @@ class PendingInputs:
         return self.session.get(PendingInput, telegram_id)
 
     def set(self, telegram_id: int, kind: str, ref_id: int, now: datetime) -> None:
-        row = self.session.get(PendingInput, telegram_id)
-        if row is None:
-            self.session.add(PendingInput(telegram_id=telegram_id, kind=kind, ref_id=ref_id,
-                                          set_at=now))
-        else:
-            row.kind, row.ref_id, row.set_at = kind, ref_id, now
+        """One statement (an upsert): the flow that asks last gets the person's text."""
+        stmt = _insert(self.session, PendingInput).values(
+            telegram_id=telegram_id, kind=kind, ref_id=ref_id, set_at=now)
+        self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["telegram_id"],
+            set_={"kind": stmt.excluded.kind, "ref_id": stmt.excluded.ref_id,
+                  "set_at": stmt.excluded.set_at}))
+        loaded = self.session.identity_map.get(
+            self.session.identity_key(PendingInput, telegram_id))
+        if loaded is not None:  # read earlier in this unit of work: read it again if asked
+            self.session.expire(loaded)
 
     def clear(self, telegram_id: int, kind: str | None = None, ref_id: int | None = None
               ) -> bool:

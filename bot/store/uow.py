@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery import turn as turns
 from bot.store import delivery_repo as delivery
 from bot.store import repositories as repos
+from bot.store.db import serial_lock
 from bot.store.visit_repo import Visits
 
 
@@ -26,6 +27,9 @@ class UnitOfWork:
         self._factory = session_factory
 
     def __enter__(self) -> UnitOfWork:
+        self._lock = serial_lock(self._factory.kw.get("bind"))
+        if self._lock is not None:
+            self._lock.acquire()
         self.session = self._factory()
         self.people = repos.People(self.session)
         self.entities = repos.Entities(self.session)
@@ -51,7 +55,11 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects
         # with their state intact (an explicit rollback() would expire them).
-        self.session.close()
+        try:
+            self.session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def commit(self) -> None:
         turn = turns.current()
