@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, Timer
 from bot.config import Settings
+from bot.delivery.results import ResultsBox
 from bot.services.knowledge import Knowledge
 from bot.store.db import make_engine, make_session_factory
 from bot.store.uow import UnitOfWork
@@ -24,6 +25,8 @@ class Services:
     policy: Policy
     knowledge: Knowledge
     timer: Timer
+    # the outbox sender's results, written by the next unit of work of an update
+    results: ResultsBox = field(default_factory=ResultsBox)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None,
@@ -38,7 +41,7 @@ class Services:
                    knowledge or Knowledge(settings.knowledge_dir), timer or Timer())
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, self.results)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -55,12 +55,10 @@ def last_update_id(svc: Services) -> int | None:
 def write_results(svc: Services, marks: Sequence[Any], done: Sequence[int],
                   failed: Sequence[tuple[int, str]] = ()) -> None:
     """One transaction for a batch of sender results and of updates done without effects."""
-    now = svc.clock.now()
+    from bot.delivery.results import Batch
+
     with svc.uow() as uow:
-        uow.outbox.record_many(marks, now)
-        uow.inbound.mark(done, now)
-        for update_id, error in failed:
-            uow.inbound.mark([update_id], now, status="failed", error=error[:2000])
+        uow.write_results(Batch(list(marks), list(done), list(failed)), svc.clock.now())
         uow.session.commit()
 
 
