@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import JsonOpt, emit, fail, parse_date, state
+from bot.config import ConfigError
 from bot.i18n import raw
 from bot.services import cycles, invites, rosters
 from bot.services.errors import ServiceError
@@ -111,11 +112,18 @@ def invite(
         typer.echo(raw("cli.invite", st.lang, target=issued.target, expires=expires, link=link))
 
 
-def run(ctx: typer.Context) -> None:
-    """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first.
+def run(
+    ctx: typer.Context,
+    webhook: Annotated[bool, typer.Option(
+        "--webhook", help="Take updates over HTTP (IPBOT_WEBHOOK_URL, IPBOT_WEBHOOK_LISTEN, "
+                          "IPBOT_WEBHOOK_SECRET) instead of long polling.")] = False,
+) -> None:
+    """Start the bot (long polling against IPBOT_API_BASE_URL, or a webhook with --webhook).
+    Migrates the database first.
 
     A second instance on the same database waits as a standby and takes over when the first
-    stops."""
+    stops. GET /healthz reports on the instance (the webhook listener, or IPBOT_HEALTH_LISTEN
+    when polling)."""
     from bot.runner import run_bot
     from scheduler.policy import PolicyError, load_policy
 
@@ -123,11 +131,14 @@ def run(ctx: typer.Context) -> None:
     settings = st.settings()
     try:
         settings.require_token()
-    except Exception as exc:  # ConfigError
+        hook = settings.require_webhook() if webhook else None
+    except ConfigError as exc:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     try:
         policy = load_policy(settings.policy_file) if settings.policy_file else None
     except PolicyError as exc:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     migrate.upgrade(settings.database_url)
-    run_bot(settings, policy)
+    code = run_bot(settings, policy, webhook=hook)
+    if code:
+        raise typer.Exit(code)

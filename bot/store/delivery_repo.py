@@ -120,6 +120,11 @@ class Outbox:
             .where(OutboxMessage.status == "pending")).one()
         return int(count), oldest
 
+    def last_sent_at(self) -> datetime | None:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.max(OutboxMessage.sent_at)))
+
     def prune(self, before: datetime) -> int:
         result = self.session.execute(delete(OutboxMessage).where(
             OutboxMessage.status != "pending", OutboxMessage.created_at < before))
@@ -137,20 +142,29 @@ class Inbound:
         self.session = session
 
     def record(self, updates: Sequence[dict[str, Any]], now: datetime) -> list[int]:
-        """Store updates not seen before; return the ids that are new."""
+        """Store updates not seen before; return the ids that are new. An update delivered
+        twice at once (a webhook retry racing the first request) is new for one of them only:
+        the insert that lost reports nothing."""
         if not updates:
             return []
         ids = [int(u["update_id"]) for u in updates]
         known = set(self.session.scalars(select(InboundUpdate.update_id).where(
             InboundUpdate.update_id.in_(ids))))
-        new = [u for u in updates if int(u["update_id"]) not in known]
-        for u in new:
-            self.session.execute(
+        inserted: list[int] = []
+        for u in updates:
+            update_id = int(u["update_id"])
+            if update_id in known:
+                continue
+            known.add(update_id)
+            found = self.session.execute(
                 _insert(self.session, InboundUpdate)
-                .values(update_id=int(u["update_id"]), payload=u, user_id=_user_of(u),
+                .values(update_id=update_id, payload=u, user_id=_user_of(u),
                         received_at=now, status="pending")
-                .on_conflict_do_nothing(index_elements=["update_id"]))
-        return [int(u["update_id"]) for u in new]
+                .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(InboundUpdate.update_id)).scalar()
+            if found is not None:
+                inserted.append(update_id)
+        return inserted
 
     def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
         return list(self.session.scalars(
