@@ -15,6 +15,7 @@ Every process runs on a fake timeline (``IPBOT_FAKE_NOW``), never on today's dat
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -34,7 +35,7 @@ from bot.listener import Listener
 from bot.services import delivery
 from bot.store.models import InboundUpdate, Visit, VisitConfirmation
 from tests import pg
-from tests.e2e.conftest import World
+from tests.e2e.conftest import WAIT, World
 from tests.e2e.test_crashes import BotProcess, Office, open_office, until
 from tests.e2e.test_visits import walk_to_review
 
@@ -175,7 +176,7 @@ async def test_sigkill_around_the_200_has_exactly_one_effect(office: Office, poi
     bot = await start_hooked(office, "armed", IPBOT_FAILPOINTS=point)
     press = await user.press(card, "✅ 提交")
     assert press is not None
-    assert await bot.died() == -signal.SIGKILL, bot.output()
+    assert await asyncio.wait_for(bot.died(), WAIT) == -signal.SIGKILL, bot.output()
     assert f"failpoint {point}" in bot.output()
     assert recorded(office, press)  # recorded before the kill, at either point
     await until(lambda: office.server.deliveries(press), "the fake to see the outcome")
@@ -270,3 +271,13 @@ async def test_health_is_503_while_the_outbox_backlog_is_older_than_ten_minutes(
         assert (await get(url))[1]["last_send_age_seconds"] == 180.0
     finally:
         await listener.stop()
+
+
+async def test_a_refused_set_webhook_stops_the_process_with_exit_code_1(office: Office):
+    bot = office.process("refused")
+    # a port Telegram does not post to: the (fake) Bot API refuses the URL
+    bot.start("--webhook", IPBOT_WEBHOOK_URL="https://bot.example.org:1234/telegram/updates")
+    assert await asyncio.wait_for(bot.died(), WAIT) == 1, bot.output()
+    assert "setWebhook was refused: Bad webhook: webhook can be set up only on ports" in \
+        bot.output()
+    assert SECRET not in bot.output()
