@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from bot.delivery.out import message
 from bot.listener import Listener
+from bot.runtime import ALLOWED_UPDATES
 from bot.services import delivery
 from bot.store.models import InboundUpdate, Visit, VisitConfirmation
 from tests import pg
@@ -135,6 +136,10 @@ async def test_wrong_secret_is_refused_and_logged_once_and_health_follows_the_da
     user = office.bind("王敏")
     bot = await start_hooked(office)
     base = f"http://127.0.0.1:{office.port}"  # type: ignore[attr-defined]
+    call = office.server.calls("setWebhook")[-1]
+    assert call.params["url"] == base + PATH and call.params["secret_token"] == SECRET
+    assert call.params["drop_pending_updates"] is False
+    assert call.params["allowed_updates"] == ALLOWED_UPDATES
     statuses = [await post(base + PATH, forged(900_000 + i), secret)
                 for i, secret in enumerate([None, "wrong-" + SECRET, ""] * 8)]
     assert statuses == [401] * 24
