@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import JsonOpt, emit, fail, parse_date, state
+from bot.config import ConfigError
 from bot.i18n import raw
 from bot.services.errors import ServiceError
 
@@ -119,11 +120,18 @@ def invite(
         typer.echo(raw("cli.invite", st.lang, target=issued.target, expires=expires, link=link))
 
 
-def run(ctx: typer.Context) -> None:
-    """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first.
+def run(
+    ctx: typer.Context,
+    webhook: Annotated[bool, typer.Option(
+        "--webhook", help="Take updates over HTTP (IPBOT_WEBHOOK_URL, IPBOT_WEBHOOK_LISTEN, "
+                          "IPBOT_WEBHOOK_SECRET) instead of long polling.")] = False,
+) -> None:
+    """Start the bot (long polling against IPBOT_API_BASE_URL, or a webhook with --webhook).
+    Migrates the database first.
 
     A second instance on the same database waits as a standby and takes over when the first
-    stops."""
+    stops. GET /healthz reports on the instance (the webhook listener, or IPBOT_HEALTH_LISTEN
+    when polling)."""
     from bot.runner import run_bot
     from bot.store import migrate
     from scheduler.policy import PolicyError, load_policy
@@ -132,7 +140,8 @@ def run(ctx: typer.Context) -> None:
     settings = st.settings()
     try:
         settings.require_token()
-    except Exception as exc:  # ConfigError
+        hook = settings.require_webhook() if webhook else None
+    except ConfigError as exc:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     try:
         policy = load_policy(settings.policy_file) if settings.policy_file else None
@@ -146,7 +155,9 @@ def run(ctx: typer.Context) -> None:
     except Exception as exc:  # the database cannot be opened or upgraded
         fail(st, raw("cli.database_unusable", st.lang, error=one_line(exc)))
     try:
-        run_bot(settings, policy)
+        code = run_bot(settings, policy, webhook=hook)
     except Unreachable as exc:
         fail(st, raw("cli.api_unreachable", st.lang, url=settings.api_base_url,
                      error=str(exc)))
+    if code:
+        raise typer.Exit(code)

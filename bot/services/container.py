@@ -11,7 +11,7 @@ from bot.clock import Clock, Timer
 from bot.config import Settings
 from bot.delivery.results import ResultsBox
 from bot.services.knowledge import Knowledge
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_engine, make_probe_engine, make_session_factory
 from bot.store.uow import UnitOfWork
 from scheduler.policy import Policy, default_policy, load_policy
 
@@ -27,6 +27,7 @@ class Services:
     timer: Timer
     # the outbox sender's results, written by the next unit of work of an update
     results: ResultsBox = field(default_factory=ResultsBox)
+    _probe: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None,
@@ -43,5 +44,15 @@ class Services:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.results)
 
+    def probe(self) -> UnitOfWork:
+        """A unit of work on a new connection (never a pooled one), for health checks."""
+        if self._probe is None:
+            self._probe = make_session_factory(make_probe_engine(self.settings.database_url))
+        return UnitOfWork(self._probe)
+
     def close(self) -> None:
         self.engine.dispose()
+        if self._probe is not None:
+            bind = self._probe.kw.get("bind")
+            if bind is not None:
+                bind.dispose()

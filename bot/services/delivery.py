@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.delivery.health import Snapshot
 from bot.delivery.out import Out
 from bot.services.container import Services
 from bot.services.identity import Actor, TelegramUser, actor_in
@@ -146,12 +147,15 @@ def release_pass(svc: Services, name: str, period: str) -> None:
         uow.session.commit()
 
 
-def health(svc: Services) -> dict[str, Any]:
-    with svc.uow() as uow:
+def health(svc: Services) -> Snapshot:
+    """What ``/healthz`` reads, on a connection of its own (``svc.probe``): raises when the
+    database cannot be reached."""
+    with svc.probe() as uow:
         count, oldest = uow.outbox.backlog()
-        return {"backlog": count, "oldest_pending": oldest,
-                "last_update_done_at": uow.inbound.last_done_at(),
-                "lease_holder": Leases(uow.session).holder(LEASE, svc.clock.now())}
+        return Snapshot(backlog=count, oldest_pending=oldest,
+                        last_done_at=uow.inbound.last_done_at(),
+                        last_sent_at=uow.outbox.last_sent_at(),
+                        lease_holder=Leases(uow.session).holder(LEASE, svc.clock.now()))
 
 
 def prune(svc: Services, at: datetime, keep_days: int = 14) -> dict[str, int]:

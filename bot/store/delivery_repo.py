@@ -138,6 +138,11 @@ class Outbox:
             .where(OutboxMessage.status == "pending")).one()
         return int(count), oldest
 
+    def last_sent_at(self) -> datetime | None:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.max(OutboxMessage.sent_at)))
+
     def prune(self, before: datetime) -> int:
         result = self.session.execute(delete(OutboxMessage).where(
             OutboxMessage.status != "pending", OutboxMessage.created_at < before))
@@ -155,20 +160,28 @@ class Inbound:
         self.session = session
 
     def record(self, updates: Sequence[dict[str, Any]], now: datetime) -> list[int]:
-        """Store updates not seen before; return the ids that are new."""
+        """Store updates not seen before; return the ids that are new. An update delivered
+        twice at once (a webhook retry racing the first request) is new for one of them only:
+        one multi-row insert reports back exactly the rows it wrote."""
         if not updates:
             return []
         ids = [int(u["update_id"]) for u in updates]
         known = set(self.session.scalars(select(InboundUpdate.update_id).where(
             InboundUpdate.update_id.in_(ids))))
-        new = [u for u in updates if int(u["update_id"]) not in known]
-        if new:
-            self.session.execute(
-                _insert(self.session, InboundUpdate).on_conflict_do_nothing(
-                    index_elements=["update_id"]),
-                [{"update_id": int(u["update_id"]), "payload": u, "user_id": _user_of(u),
-                  "received_at": now, "status": "pending"} for u in new])
-        return [int(u["update_id"]) for u in new]
+        rows: dict[int, dict[str, Any]] = {}
+        for u in updates:
+            update_id = int(u["update_id"])
+            if update_id not in known and update_id not in rows:
+                rows[update_id] = {"update_id": update_id, "payload": u,
+                                   "user_id": _user_of(u), "received_at": now,
+                                   "status": "pending"}
+        if not rows:
+            return []
+        inserted = set(self.session.scalars(
+            _insert(self.session, InboundUpdate).values(list(rows.values()))
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboundUpdate.update_id)))
+        return [i for i in rows if i in inserted]
 
     def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
         return list(self.session.scalars(

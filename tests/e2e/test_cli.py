@@ -22,7 +22,8 @@ runner = CliRunner()
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     values = {"IPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
               "IPBOT_BOT_USERNAME": "ipfield_test_bot"}
-    for key in ("IPBOT_TOKEN", "IPBOT_ADMIN_CHAT_ID", "IPBOT_TIMEZONE", "IPBOT_API_BASE_URL"):
+    for key in ("IPBOT_TOKEN", "IPBOT_ADMIN_CHAT_ID", "IPBOT_TIMEZONE", "IPBOT_API_BASE_URL",
+                "IPBOT_WEBHOOK_URL", "IPBOT_WEBHOOK_SECRET", "IPBOT_HEALTH_LISTEN"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
     for key, value in values.items():
@@ -126,6 +127,45 @@ def test_bad_input_exits_non_zero_with_a_clear_line(env, tmp_path):
 def test_run_without_a_token_stops_with_one_line(env):
     code, _, err = ipbot("run")
     assert code == 2 and err.strip().count("\n") == 0 and "IPBOT_TOKEN" in err
+
+
+def test_run_webhook_without_its_settings_stops_with_one_line(env, monkeypatch):
+    monkeypatch.setenv("IPBOT_TOKEN", "1:abc")
+    for key in ("IPBOT_WEBHOOK_URL", "IPBOT_WEBHOOK_SECRET", "IPBOT_WEBHOOK_LISTEN"):
+        monkeypatch.delenv(key, raising=False)
+    code, _, err = ipbot("run", "--webhook")
+    assert code == 2 and err.count("\n") == 1 and "IPBOT_WEBHOOK_URL is not set" in err
+    monkeypatch.setenv("IPBOT_WEBHOOK_URL", "https://bot.example.org/telegram")
+    code, _, err = ipbot("run", "--webhook")
+    assert code == 2 and err.count("\n") == 1 and "IPBOT_WEBHOOK_SECRET is not set" in err
+    monkeypatch.setenv("IPBOT_WEBHOOK_SECRET", "too short")
+    code, _, err = ipbot("run", "--webhook")
+    assert code == 2 and err.count("\n") == 1 and "IPBOT_WEBHOOK_SECRET is invalid" in err
+    assert "too short" not in err
+
+
+def test_run_webhook_on_a_busy_port_stops_with_one_line(env, monkeypatch):
+    import logging
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("IPBOT_TOKEN", "1:abc")
+        monkeypatch.setenv("IPBOT_WEBHOOK_URL", "https://bot.example.org/telegram")
+        monkeypatch.setenv("IPBOT_WEBHOOK_SECRET", "0123456789abcdef0123")
+        monkeypatch.setenv("IPBOT_WEBHOOK_LISTEN", f"127.0.0.1:{port}")
+        root = logging.getLogger()
+        level = root.level
+        try:
+            code, _, err = ipbot("run", "--webhook")
+        finally:  # run installed its log handler on the runner's (now closed) stream
+            for handler in [h for h in root.handlers if h.get_name() == "ipbot"]:
+                root.removeHandler(handler)
+            root.setLevel(level)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"cannot listen on 127.0.0.1:{port} (IPBOT_WEBHOOK_LISTEN)" in err
 
 
 def test_console_script_reports_a_malformed_setting_in_one_line(env, tmp_path):
