@@ -17,6 +17,7 @@ from bot.reports.model import (
     ObligationRow,
     Scope,
     UnboundRow,
+    UnservedRow,
     VisitRow,
 )
 from bot.reports.workbook import digest_workbook
@@ -33,6 +34,7 @@ __all__ = [
     "OverdueGroup",
     "Scope",
     "UnboundRow",
+    "UnservedRow",
     "VisitRow",
     "build_digest",
     "coverage_chart",

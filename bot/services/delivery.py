@@ -28,7 +28,8 @@ def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
                 sender = _sender(u)
                 if sender is not None:
                     users.setdefault(sender.id, sender)
-        actors = {uid: actor_in(uow, user) for uid, user in users.items()}
+        today = now.astimezone(svc.policy.tz).date()
+        actors = {uid: actor_in(uow, user, today) for uid, user in users.items()}
         uow.commit()
     return sorted(new), actors
 
