@@ -127,7 +127,8 @@ def person_leave(
     ctx: typer.Context,
     person: Annotated[str, typer.Argument(help="The person's name or phone.")],
     on: OnOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why (required; recorded in the audit log).")] = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Record that a person leaves the pool (离库); --on is their last day. Their assignments

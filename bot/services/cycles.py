@@ -9,13 +9,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect
+
 from bot.domain.rosters import RowError
 from bot.domain.vocab import Role
 from bot.services import lifecycle, rosters
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.services.lifecycle import AssignmentView, Unserved, view
-from bot.store.models import Cycle
+from bot.store.models import Assignment, Cycle
 from bot.store.uow import UnitOfWork
 
 
@@ -132,7 +134,7 @@ def roll(svc: Services, start: date, *, years: int | None = None, changes: Path 
         report.cycle = CycleView(new.id, new.start_date, new.end_date)
         running = [a for a in uow.assignments.in_cycle(source.id)
                    if a.end_date == source.end_date]
-        copied: dict[int, AssignmentView] = {}  # new id -> the old assignment
+        copied: list[tuple[Assignment, AssignmentView]] = []  # (the copy, the old one)
         for a in running:
             person = a.person
             if person.left_on is not None and person.left_on < new.start_date:
@@ -146,7 +148,7 @@ def roll(svc: Services, start: date, *, years: int | None = None, changes: Path 
             except ServiceError as exc:
                 report.ended.append(NotCarried(view(a), exc.code, exc.values))
                 continue
-            copied[copy.id] = view(a)
+            copied.append((copy, view(a)))
         file_report = rosters.ImportReport("changes")
         drops_first = sorted(parsed, key=lambda r: r.change != "drop")
         rosters.apply_rows(uow, svc, "changes", drops_first, file_report, actor, reason,
@@ -154,13 +156,14 @@ def roll(svc: Services, start: date, *, years: int | None = None, changes: Path 
         if file_report.errors:
             report.errors = sorted(file_report.errors, key=lambda e: e.row)
             return report
-        now_in = {a.id: a for a in uow.assignments.in_cycle(new.id)}
-        for new_id, old in copied.items():
-            if new_id in now_in:
-                report.kept.append(view(now_in[new_id]))
-            else:
+        kept = set()
+        for copy, old in copied:  # by identity: SQLite may give a dropped copy's id again
+            if inspect(copy).was_deleted:
                 report.ended.append(NotCarried(old, "roll.dropped"))
-        report.added = [view(a) for i, a in now_in.items() if i not in copied]
+            else:
+                kept.add(id(copy))
+                report.kept.append(view(copy))
+        report.added = [view(a) for a in uow.assignments.in_cycle(new.id) if id(a) not in kept]
         report.unserved = lifecycle.unserved_on(uow, new.start_date)
         uow.audit.record(svc.clock.now(), actor, "cycle.roll", "cycle", new.id, {
             "from": str(source.start_date), "kept": len(report.kept),

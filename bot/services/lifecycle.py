@@ -217,10 +217,14 @@ def check_assignable(uow: UnitOfWork, person: Person, role: Role, entity: Entity
         raise ServiceError("roster.outside_cycle", start=cycle.start_date, end=cycle.end_date)
     new = Range(role.value, person.id, entity.id if entity else None,
                 region.id if region else None, start, end)
+    found = []
     for other in uow.assignments.overlapping(role.value, person.id, new.entity_id,
                                              new.region_id, start, end, exclude):
         rule = conflict(new, Range(other.role, other.person_id, other.entity_id,
                                    other.region_id, other.start_date, other.end_date))
+        if rule is not None:
+            found.append((_RULES.index(rule), other.start_date, other.id, rule, other))
+    for _, _, _, rule, other in sorted(found)[:1]:  # the region's rule first, then the oldest
         dates = {"start": other.start_date, "end": other.end_date}
         if rule == "region":
             raise ServiceError("roster.region_taken", region=other.target_name,
@@ -231,6 +235,9 @@ def check_assignable(uow: UnitOfWork, person: Person, role: Role, entity: Entity
         if rule == "pair":
             raise ServiceError("roster.pair_overlap", name=person.name,
                                target=other.target_name, **dates)
+
+
+_RULES = ("region", "envoy", "pair")
 
 
 def place_in(uow: UnitOfWork, svc: Services, person: Person, role: Role,

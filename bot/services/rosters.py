@@ -192,7 +192,10 @@ def _person(uow: UnitOfWork, row: PersonRow, report: ImportReport, ctx: _Context
     if person is None:
         person = uow.people.by_name_unit(row.name, row.unit)
         if person is not None and row.phone and person.phone and person.phone != row.phone:
-            person = None
+            # another person of the same name in the same unit: the pool tells people apart
+            # by name and unit, so the office must name them apart
+            raise ServiceError("roster.same_name_unit", name=row.name, unit=row.unit or "-",
+                               phone=person.phone)
     created = person is None
     now = ctx.svc.clock.now()
     if person is None:

@@ -202,6 +202,9 @@ class Assignment(Base):
         ),
         Index("ix_assignments_entity_dates", "entity_id", "start_date"),
         *ranges.exclusion_constraints(),
+        # an assignment may be removed (ended before it began): SQLite must not give its id
+        # to another, since messages are keyed by it
+        {"sqlite_autoincrement": True},
     )
 
     @property

@@ -64,7 +64,9 @@ def upgrade() -> None:
     # an open assignment runs to the end of its cycle
     op.execute("UPDATE assignments SET end_date = (SELECT c.end_date FROM cycles c"
                " WHERE c.id = assignments.cycle_id) WHERE end_date IS NULL")
-    with op.batch_alter_table('assignments', schema=None) as batch_op:
+    # SQLite: AUTOINCREMENT, so that a removed assignment's id is never given again
+    with op.batch_alter_table('assignments', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.alter_column('end_date', existing_type=sa.Date(), nullable=False)
         batch_op.drop_constraint('uq_assignments_cycle_region', type_='unique')
         batch_op.drop_index('uq_assignments_envoy_one_region',
