@@ -149,6 +149,9 @@ def roll(svc: Services, start: date, *, years: int | None = None, changes: Path 
                 report.ended.append(NotCarried(view(a), exc.code, exc.values))
                 continue
             copied.append((copy, view(a)))
+            uow.audit.record(svc.clock.now(), actor, "assignment.copy", "assignment", copy.id,
+                             {"from": a.id, "person": person.name, "target": a.target_name},
+                             note=reason)
         file_report = rosters.ImportReport("changes")
         drops_first = sorted(parsed, key=lambda r: r.change != "drop")
         rosters.apply_rows(uow, svc, "changes", drops_first, file_report, actor, reason,

@@ -603,13 +603,13 @@ def pool(svc: Services, role: str | None = None, state: str | None = None) -> li
         if role in (None, "region"):
             for r in uow.regions.all():
                 rows.append(PoolRow("region", r.county, (), r.route, pool_state(
-                    r.reviewed, None, None, day).value, _place(r.city, r.county),
+                    r.reviewed, None, None, day).value, r.city,
                     serving=tuple(of_target.get(("region", r.id), ()))))
     return [r for r in rows if state is None or r.state == state]
 
 
 def _place(city: str, county: str) -> str:
-    return "".join(x for x in (city, county if county != city else "") if x)
+    return "".join(x for x in (city, county) if x)
 
 
 def unserved_on(uow: UnitOfWork, day: date) -> list[Unserved]:

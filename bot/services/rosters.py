@@ -363,6 +363,9 @@ def _drop(uow: UnitOfWork, row: AssignmentRow, report: ImportReport, ctx: _Conte
         raise ServiceError("roll.nothing_to_drop", person=person.name,
                            target=row.entity or row.region)
     for a in copies:
+        uow.audit.record(ctx.svc.clock.now(), ctx.actor, "assignment.drop", "assignment", a.id,
+                         {"person": person.name, "target": a.target_name,
+                          "cycle": str(cycle.start_date)}, note=ctx.reason)
         uow.session.delete(a)
     uow.flush()
     report.updated += 1

@@ -108,7 +108,10 @@ def test_every_command_has_help(env):
                  ["invite", "--help"], ["run", "--help"], ["status", "--help"],
                  ["reminders", "run", "--help"], ["digest", "send", "--help"],
                  ["knowledge", "lint", "--help"], ["knowledge", "gaps", "--help"],
-                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"]):
+                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"],
+                 ["cycle", "roll", "--help"], ["assign", "end", "--help"],
+                 ["assign", "transfer", "--help"], ["person", "leave", "--help"],
+                 ["pool", "list", "--help"]):
         code, out, _ = ipbot(*args)
         assert code == 0 and "Usage" in out, args
 
@@ -350,3 +353,46 @@ def test_lifecycle_commands_fail_in_one_line(env):
     code, out, _ = ipbot("--lang", "en", "assign", "transfer", "--region", "嵊泗县", "--from",
                          "孙悦", "--to", "赵磊", "--on", "2026-07-01")
     assert code == 0 and "Transferred: 嵊泗县 from 孙悦 to 赵磊" in out
+
+
+async def test_a_departure_from_the_command_line_reaches_the_supervisor(
+        db_url, monkeypatch, tmp_path):
+    """A command that owes messages writes them with the change and delivers them itself
+    when no bot is running (the way ``ipbot reminders run`` does)."""
+    import asyncio
+    import time
+
+    from bot.config import Settings
+    from bot.fakeapi import FakeBotAPI
+    from bot.services import identity, invites
+    from bot.services.container import Services
+    from bot.services.identity import TelegramUser
+    from tests.conftest import TOKEN
+    from tests.helpers import load_sample_rosters
+
+    async with FakeBotAPI(token=TOKEN, bot_username="ipfield_test_bot") as server:
+        svc = Services.create(Settings(token=TOKEN, database_url=db_url,
+                                       _env_file=None))  # type: ignore[call-arg]
+        try:
+            load_sample_rosters(svc)
+            zhou = server.user(first_name="周洁", started=True)
+            identity.bind(svc, invites.issue(svc, person="周洁").code,
+                          TelegramUser(zhou.id, "周洁", None))
+        finally:
+            svc.close()
+        for key, value in {"IPBOT_DATABASE_URL": db_url, "IPBOT_TOKEN": TOKEN,
+                           "IPBOT_API_BASE_URL": server.base_url,
+                           "IPBOT_BOT_USERNAME": "ipfield_test_bot",
+                           "IPBOT_FAKE_NOW": f"2026-03-02T10:00:00+08:00@{time.time()}"}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.chdir(tmp_path)
+        code, out, err = await asyncio.to_thread(
+            ipbot, "person", "leave", "赵磊", "--on", "2026-06-30", "--reason", "调离")
+        assert code == 0, err
+        assert "已通知：周洁" in out and "投递：成功 1" in out
+        told = await zhou.expect_message(contains="赵磊")
+        assert "景宁畲族自治县" in told.text and "自 2026-07-01 起" in told.text
+        code, out, _ = await asyncio.to_thread(
+            ipbot, "person", "leave", "赵磊", "--on", "2026-06-30", "--reason", "调离")
+        assert code == 0 and "已于 2026-06-30 离库（未改变）" in out
+        await zhou.expect_no_message()
