@@ -617,12 +617,14 @@ def unserved_on(uow: UnitOfWork, day: date) -> list[Unserved]:
     runs then). For the digest and the roll-over."""
     if uow.cycles.containing(day) is None:
         return []
-    covered = {("entity", a.entity_id) if a.entity_id else ("region", a.region_id)
-               for a in uow.assignments.on(day)}
-    targets = [Target("entity", e.id, e.name, e.city, e.county)
-               for e in uow.entities.all() if e.reviewed]
-    targets += [Target("region", r.id, r.county, r.city, r.county)
-                for r in uow.regions.all() if r.reviewed]
+    s = uow.session
+    covered = {("entity", e) if e else ("region", r) for e, r in s.execute(
+        select(Assignment.entity_id, Assignment.region_id).where(
+            Assignment.start_date <= day, Assignment.end_date >= day))}
+    targets = [Target("entity", *row) for row in s.execute(
+        select(Entity.id, Entity.name, Entity.city, Entity.county).where(Entity.reviewed))]
+    targets += [Target("region", i, county, city, county) for i, county, city in s.execute(
+        select(Region.id, Region.county, Region.city).where(Region.reviewed))]
     return [Unserved(t.kind, t.name, t.city, t.county, day)
             for t in unserved(targets, covered)]  # type: ignore[arg-type]
 
