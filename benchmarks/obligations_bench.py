@@ -72,10 +72,11 @@ def build(url: str, commissioners: int, envoys: int, visits: int) -> None:
             for k in range(3):
                 rows.append({"cycle_id": 1, "person_id": i + 1, "role": "commissioner",
                              "entity_id": i * 3 + k + 1, "start_date": date(2026, 1, 1),
-                             "created_at": now})
+                             "end_date": date(2027, 12, 31), "created_at": now})
         for j in range(envoys):
             rows.append({"cycle_id": 1, "person_id": commissioners + j + 1, "role": "envoy",
-                         "region_id": j + 1, "start_date": date(2026, 1, 1), "created_at": now})
+                         "region_id": j + 1, "start_date": date(2026, 1, 1),
+                         "end_date": date(2027, 12, 31), "created_at": now})
         s.execute(insert(Assignment), rows)
         n_assign = len(rows)
         modes = ["on_site", "on_site", "phone", "video", "online"]

@@ -98,7 +98,8 @@ def seed(services: Services, users: int) -> None:
             uow.session.flush()
             uow.session.add(Assignment(cycle_id=cycle.id, person_id=person.id,
                                        role="commissioner", entity_id=entity.id,
-                                       start_date=cycle.start_date, created_at=now))
+                                       start_date=cycle.start_date,
+                                       end_date=cycle.end_date, created_at=now))
         uow.commit()
 
 

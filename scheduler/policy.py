@@ -211,6 +211,21 @@ class Policy(_Model):
     consultation: Consultation
     visit: VisitRules
     roles: Roles
+    #: The province's 山区海岛 counties (seed 004 speaks of 25; the office fills in the
+    #: names). When listed, a region of kind 山区/海岛 not on the list imports with a warning.
+    mountain_island_counties: tuple[str, ...] | None = None
+
+    @field_validator("mountain_island_counties")
+    @classmethod
+    def _counties(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is None:
+            return v
+        names = [x.strip() for x in v]
+        if any(not x for x in names):
+            raise ValueError("must not hold an empty name")
+        if len(set(names)) != len(names):
+            raise ValueError("must not repeat a county")
+        return tuple(names)
 
     @field_validator("send_time", mode="before")
     @classmethod

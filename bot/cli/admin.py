@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import JsonOpt, emit, fail, parse_date, state
-from bot.config import ConfigError
 from bot.i18n import raw
 from bot.services.errors import ServiceError
 
@@ -27,33 +26,62 @@ def import_roster(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="people | entities | regions | assignments")],
     file: Annotated[Path, typer.Argument(help="A .csv (UTF-8 or GBK) or .xlsx file.")],
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why (recorded in the audit log).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import a roster file. Any bad row: nothing is imported and every bad row is listed."""
+    """Import a roster file. Any bad row: nothing is imported and every bad row is listed.
+    Warnings (a title row skipped, two people of one name …) do not stop it."""
+    from bot.cli.roster import deliver
     from bot.services import rosters
+    from bot.views.roster import unserved_notices
 
     st = state(ctx)
     if kind not in rosters.rosters.KINDS:
         fail(st, f"KIND must be one of: {', '.join(rosters.rosters.KINDS)}")
     svc = st.services(migrated=True)
     try:
-        report = rosters.import_file(svc, kind, file, actor="cli")  # type: ignore[arg-type]
+        done = rosters.run_import(svc, kind, file, actor=st.actor(),  # type: ignore[arg-type]
+                                  reason=reason, reply=lambda r: unserved_notices(r.notices))
     except ServiceError as exc:
         fail(st, st.problem(exc.code, exc.values))
+    report = done.value
     kind_name = raw(f"kind.{kind}", st.lang)
-    if as_json:
-        emit(report.as_dict() | {
-            "errors": [{"row": e.row, "code": e.code, "reason": st.problem(e.code, e.values)}
-                       for e in report.errors]})
-    elif report.ok:
+    if not as_json:
+        for w in report.warnings:
+            typer.echo(raw("cli.row_warning", st.lang, row=w.row,
+                           reason=st.problem(w.code, w.values)), err=True)
+    if report.ok and not as_json:
         typer.echo(raw("cli.import_ok", st.lang, kind=kind_name, created=report.created,
                        updated=report.updated, unchanged=report.unchanged))
-    else:
+        for x in report.left:
+            typer.echo(raw("cli.left", st.lang, name=x.person, day=x.day))
+        for e in report.ended:
+            a = e.assignment
+            typer.echo(raw("cli.assignment_removed" if e.removed else "cli.assignment_ended",
+                           st.lang, person=a.person, target=a.target, start=a.start, end=a.end,
+                           last=e.last_day))
+        for u in report.unserved:
+            typer.echo(raw("cli.unserved_line", st.lang, target=u.target, since=u.since,
+                           kind=raw(f"lifecycle.kind_{u.kind}", st.lang)))
+        if report.notices:
+            typer.echo(raw("cli.told", st.lang,
+                           names="、".join(sorted({n.to.name for n in report.notices}))))
+        if report.unbound:
+            typer.echo(raw("cli.not_told", st.lang, names="、".join(sorted(set(report.unbound)))))
+    elif not as_json:
         typer.echo(raw("cli.import_failed", st.lang, kind=kind_name, count=len(report.errors)),
                    err=True)
         for e in report.errors:
             typer.echo(raw("cli.row_error", st.lang, row=e.row,
                            reason=st.problem(e.code, e.values)), err=True)
+    sent = deliver(st, done.sent, as_json)
+    if as_json:
+        emit(report.as_dict() | {
+            "errors": [{"row": e.row, "code": e.code, "reason": st.problem(e.code, e.values)}
+                       for e in report.errors],
+            "warnings": [{"row": e.row, "code": e.code, "reason": st.problem(e.code, e.values)}
+                         for e in report.warnings]} | sent)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -70,7 +98,7 @@ def cycle_create(
     st = state(ctx)
     day = parse_date(st, start)
     try:
-        view = cycles.create(st.services(migrated=True), day, years, actor="cli")
+        view = cycles.create(st.services(migrated=True), day, years, actor=st.actor())
     except ServiceError as exc:
         fail(st, st.problem(exc.code, exc.values))
     if as_json:
@@ -107,7 +135,7 @@ def invite(
     st = state(ctx)
     svc = st.services(migrated=True)
     try:
-        issued = invites.issue(svc, person=person, entity=entity, days=days, actor="cli")
+        issued = invites.issue(svc, person=person, entity=entity, days=days, actor=st.actor())
     except ServiceError as exc:
         fail(st, st.problem(exc.code, exc.values))
     username = st.bot_username()
@@ -132,6 +160,7 @@ def run(
     A second instance on the same database waits as a standby and takes over when the first
     stops. GET /healthz reports on the instance (the webhook listener, or IPBOT_HEALTH_LISTEN
     when polling)."""
+    from bot.config import ConfigError
     from bot.runner import run_bot
     from bot.store import migrate
     from scheduler.policy import PolicyError, load_policy

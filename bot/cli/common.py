@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,14 @@ class CliState:
             return self.settings().require_token()
         except ConfigError as exc:
             fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
+
+    def actor(self) -> str:
+        """Who made a change from the command line, for the audit log: ``cli:<login>``."""
+        try:
+            login = getpass.getuser()
+        except (KeyError, OSError):  # no login name (a container without one)
+            login = "?"
+        return f"cli:{login}"[:64]
 
     def problem(self, code: str, values: Mapping[str, Any]) -> str:
         from bot.render import problem

@@ -1,5 +1,5 @@
 """``ipbot``: the administrators' command line. The one place its commands are registered;
-each lives in the module named for what it does (admin, obligations, knowledge,
+each lives in the module named for what it does (admin, roster, obligations, knowledge,
 backup, demo)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, backup, demo, knowledge, obligations
+from bot.cli import admin, backup, demo, knowledge, obligations, roster
 from bot.cli.common import CliState, one_line
 from bot.i18n import raw
 
@@ -22,8 +22,13 @@ reminders_app = typer.Typer(help="Visit reminders.", no_args_is_help=True)
 digest_app = typer.Typer(help="Supervisor digests.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="The FAQ knowledge folder.", no_args_is_help=True)
 faq_app = typer.Typer(help="Policy questions.", no_args_is_help=True)
+assign_app = typer.Typer(help="Assignments (服务关系): end or transfer them (调整).",
+                         no_args_is_help=True)
+person_app = typer.Typer(help="People in the pool.", no_args_is_help=True)
+pool_app = typer.Typer(help="The pool (服务专员库、特派员库、服务对象库).", no_args_is_help=True)
 for name, sub in (("db", db_app), ("cycle", cycle_app), ("reminders", reminders_app),
-                  ("digest", digest_app), ("knowledge", knowledge_app), ("faq", faq_app)):
+                  ("digest", digest_app), ("knowledge", knowledge_app), ("faq", faq_app),
+                  ("assign", assign_app), ("person", person_app), ("pool", pool_app)):
     app.add_typer(sub, name=name)
 
 
@@ -39,6 +44,11 @@ db_app.command("upgrade")(admin.db_upgrade)
 app.command("import")(admin.import_roster)
 cycle_app.command("create")(admin.cycle_create)
 cycle_app.command("list")(admin.cycle_list)
+cycle_app.command("roll")(roster.cycle_roll)
+assign_app.command("end")(roster.assign_end)
+assign_app.command("transfer")(roster.assign_transfer)
+person_app.command("leave")(roster.person_leave)
+pool_app.command("list")(roster.pool_list)
 app.command("invite")(admin.invite)
 app.command("run")(admin.run)
 app.command("backup")(backup.backup)

@@ -92,3 +92,52 @@ REGION_KIND_ALIASES: dict[str, RegionKind] = {
     "": RegionKind.OTHER,
     **{c.value: c for c in RegionKind},
 }
+
+
+class Route(StrEnum):
+    """How a person, entity or region was put forward to the province (报送途径)."""
+
+    DIRECT = "direct"  # 省级单位直接报送 / 省知识产权局直接征集
+    TIERED = "tiered"  # 市、县（市、区）知识产权部门逐级报送 (via city and county)
+
+
+class PoolState(StrEnum):
+    """Where a record stands in the pool (seed 004: 报送 → 审核 → 培训 → 入库; 离库)."""
+
+    SUBMITTED = "submitted"  # put forward, not yet reviewed
+    REVIEWED = "reviewed"  # reviewed, not yet trained (people only)
+    IN_POOL = "in_pool"  # may be assigned
+    LEFT = "left"  # left the pool (people only); history kept
+
+
+ROUTE_ALIASES: dict[str, Route] = {
+    "省级单位直接报送": Route.DIRECT,
+    "省级直接报送": Route.DIRECT,
+    "直接报送": Route.DIRECT,
+    "直报": Route.DIRECT,
+    "省知识产权局直接征集": Route.DIRECT,
+    "直接征集": Route.DIRECT,
+    "直接": Route.DIRECT,
+    "provincial": Route.DIRECT,
+    "逐级报送": Route.TIERED,
+    "市县逐级报送": Route.TIERED,
+    "市、县逐级报送": Route.TIERED,
+    "逐级征集推荐": Route.TIERED,
+    "逐级推荐": Route.TIERED,
+    "逐级": Route.TIERED,
+    "via city and county": Route.TIERED,
+    "via_city_county": Route.TIERED,
+    **{r.value: r for r in Route},
+}
+
+#: 审核 (reviewed): yes / no words besides the generic 是/否.
+REVIEWED_WORDS: dict[str, bool] = {
+    "已审核": True, "审核通过": True, "通过": True, "reviewed": True, "passed": True,
+    "approved": True,
+    "待审核": False, "未审核": False, "未通过": False, "不通过": False, "pending": False,
+}
+#: 培训 (trained): yes / no words besides the generic 是/否.
+TRAINED_WORDS: dict[str, bool] = {
+    "已培训": True, "培训合格": True, "trained": True,
+    "未培训": False, "待培训": False, "pending": False,
+}

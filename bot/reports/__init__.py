@@ -17,6 +17,7 @@ from bot.reports.model import (
     ObligationRow,
     Scope,
     UnboundRow,
+    UnservedRow,
     VisitRow,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "OverdueGroup",
     "Scope",
     "UnboundRow",
+    "UnservedRow",
     "VisitRow",
     "build_digest",
     "coverage_chart",

@@ -23,6 +23,7 @@ from bot.reports.model import (
     ObligationRow,
     Scope,
     UnboundRow,
+    UnservedRow,
     VisitRow,
 )
 
@@ -34,7 +35,7 @@ VISIT_DAYS = 7
 _STATE_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "met": 3, "waived": 4}
 
 _Row = TypeVar("_Row", ObligationRow, VisitRow, DisputeRow, FollowUpRow, UnboundRow,
-               ConsultationRow)
+               ConsultationRow, UnservedRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class Digest:
     coverage: tuple[CityCoverage, ...]  # by city, lowest share first
     coverage_total: CityCoverage  # city=None: the whole scope
     consultations: tuple[ConsultationRow, ...] | None  # overdue only; None: not reported
+    unserved: tuple[UnservedRow, ...] = ()  # entities and regions nobody serves today
 
     @property
     def today(self) -> date:
@@ -156,6 +158,8 @@ def build_digest(inp: DigestInput, lang: str = "zh") -> Digest:
         coverage=tuple(_coverage_by_city(obligations)),
         coverage_total=_coverage(None, obligations),
         consultations=consultations,
+        unserved=tuple(sorted(_scoped(scope, inp.unserved),
+                              key=lambda u: (u.kind, u.city or "", u.county or "", u.target))),
     )
 
 

@@ -119,6 +119,16 @@ class UnboundRow:
 
 
 @dataclass(frozen=True, slots=True)
+class UnservedRow:
+    """An entity or region in the pool that nobody serves today (roster lifecycle)."""
+
+    kind: Literal["entity", "region"]
+    target: str
+    city: str | None
+    county: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ConsultationRow:
     """A consultation forwarded to staff.
 
@@ -156,6 +166,7 @@ class DigestInput:
     followups: tuple[FollowUpRow, ...] = ()
     unbound: tuple[UnboundRow, ...] = ()
     consultations: tuple[ConsultationRow, ...] | None = None
+    unserved: tuple[UnservedRow, ...] = ()
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -178,6 +178,8 @@ def sections(digest: Digest, lang: str) -> Iterable[Section]:
     yield _coverage(digest, lang)
     if digest.consultations is not None:
         yield _consultations(digest, lang)
+    if digest.unserved:
+        yield _unserved(digest, lang)
 
 
 def _where(digest: Digest, city: str | None, county: str | None, lang: str) -> Safe:
@@ -354,4 +356,15 @@ def _consultations(digest: Digest, lang: str) -> Section:
             where=_where(digest, c.city, c.county, lang), question=clip(c.question, TEXT_MAX),
         )
         for c in rows
+    ))
+
+
+def _unserved(digest: Digest, lang: str) -> Section:
+    """Only when something is unserved (a departure or an ended assignment left it)."""
+    heading = rt("digest.unserved.heading", lang, count=len(digest.unserved))
+    return Section(heading, tuple(
+        rt("digest.unserved.line", lang, target=_name(u.target),
+           kind=rraw(f"digest.unserved.{u.kind}", lang),
+           where=_where(digest, u.city, u.county, lang))
+        for u in digest.unserved
     ))

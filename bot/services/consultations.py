@@ -70,9 +70,11 @@ def _commissioners(uow: UnitOfWork, entity_id: int, day: date) -> list[Person]:
             if a.role == "commissioner"]
 
 
-def _supervisors_for(uow: UnitOfWork, city: str, county: str) -> list[Person]:
-    people = uow.session.scalars(select(Person).join(PersonRole).where(
-        PersonRole.role == "supervisor").distinct()).all()
+def _supervisors_for(uow: UnitOfWork, city: str, county: str, day: date) -> list[Person]:
+    """The supervisors nearest the entity who are in the pool on ``day``: the county's, else
+    the city's, else the province's (the first level where any is on Telegram)."""
+    people = [p for p in uow.session.scalars(select(Person).join(PersonRole).where(
+        PersonRole.role == "supervisor").distinct()).all() if not p.left_by(day)]
     for level in (
         [p for p in people if p.scope_county and p.scope_county == county],
         [p for p in people if p.scope_city and not p.scope_county and p.scope_city == city],
@@ -134,7 +136,7 @@ def create(svc: Services, contact_id: int, faq_question_id: int, *,
         escalated = not recipients
         if escalated:
             recipients = [r for r in map(_recipient, _supervisors_for(
-                uow, entity.city, entity.county)) if r]
+                uow, entity.city, entity.county, _today(svc))) if r]
         row = Consultation(entity_id=entity.id, contact_id=contact_id, question=asked.question,
                            faq_question_id=faq_question_id, created_at=now, escalated=escalated)
         uow.session.add(row)
@@ -158,7 +160,8 @@ def may_handle(uow: UnitOfWork, person_id: int, row: Consultation, day: date) ->
         return True
     if row.escalated:
         entity = row.entity
-        return any(p.id == person_id for p in _supervisors_for(uow, entity.city, entity.county))
+        return any(p.id == person_id
+                   for p in _supervisors_for(uow, entity.city, entity.county, day))
     return False
 
 
@@ -198,7 +201,7 @@ def take(svc: Services, person_id: int, telegram_id: int, consultation_id: int, 
         others: list[Recipient] = []
         if newly:
             people = (_commissioners(uow, row.entity_id, day) if not row.escalated else
-                      _supervisors_for(uow, row.entity.city, row.entity.county))
+                      _supervisors_for(uow, row.entity.city, row.entity.county, day))
             others = [r for r in map(_recipient, people) if r and r.person_id != person_id]
             uow.audit.record(now, f"person:{person_id}", "consultation.claim", "consultation",
                              row.id, {})
@@ -404,7 +407,7 @@ def late_in(svc: Services, uow: UnitOfWork, at: datetime) -> list[Late]:
         if row.owner_id is None and at >= add_working_days(
                 created, rules.claim_within_working_days, tz=str(tz)):
             people = (_commissioners(uow, row.entity_id, day) if not row.escalated else
-                      _supervisors_for(uow, row.entity.city, row.entity.county))
+                      _supervisors_for(uow, row.entity.city, row.entity.county, day))
             out.append(Late(_view(row), "claim", [r for r in map(_recipient, people) if r]))
         if not answered and at >= add_working_days(
                 created, rules.answer_within_working_days, tz=str(tz)):

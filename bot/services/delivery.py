@@ -29,7 +29,8 @@ def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
                 sender = _sender(u)
                 if sender is not None:
                     users.setdefault(sender.id, sender)
-        actors = {uid: actor_in(uow, user) for uid, user in users.items()}
+        today = now.astimezone(svc.policy.tz).date()
+        actors = {uid: actor_in(uow, user, today) for uid, user in users.items()}
         uow.commit()
     return sorted(new), actors
 
@@ -83,7 +84,9 @@ def message_id_of(svc: Services, key: str) -> int | None:
 
 def due_outbox(svc: Services, exclude: set[int]) -> list[StoredOut]:
     with svc.uow() as uow:
-        return uow.outbox.due(svc.clock.now(), exclude)
+        rows = uow.outbox.due(svc.clock.now(), exclude)
+        uow.session.commit()  # older edits of one message, superseded by the newest
+        return rows
 
 
 def enqueue(svc: Services, outs: Sequence[Out]) -> list[StoredOut]:

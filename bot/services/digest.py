@@ -17,11 +17,13 @@ from bot.reports import (
     ObligationRow,
     Scope,
     UnboundRow,
+    UnservedRow,
     VisitRow,
 )
 from bot.services import consultations
 from bot.services.base import Done, finish
 from bot.services.container import Services
+from bot.services.lifecycle import unserved_on
 from bot.services.obligations import states
 from bot.store.models import (
     Assignment,
@@ -59,8 +61,10 @@ def supervisors(svc: Services, person: str | None = None) -> list[Supervisor]:
                  .where(PersonRole.role.in_(("supervisor", "admin"))).distinct())
         if person is not None:
             query = query.where((Person.name == person) | (Person.phone == person))
+        today = svc.clock.now().astimezone(svc.policy.tz).date()
         return [Supervisor(p.id, p.name, p.telegram_id, p.language or "zh", scope_of(p))
-                for p in uow.session.scalars(query.order_by(Person.id))]
+                for p in uow.session.scalars(query.order_by(Person.id))
+                if not p.left_by(today)]  # who left the pool gets no digest
 
 
 def digest_input(svc: Services, scope: Scope, at: datetime, period_label: str) -> DigestInput:
@@ -70,6 +74,9 @@ def digest_input(svc: Services, scope: Scope, at: datetime, period_label: str) -
     with svc.uow() as uow:
         s = uow.session
         names = dict(s.execute(select(Person.id, Person.name)).all())
+        gone = {p.id for p in s.scalars(select(Person).where(Person.left_on.is_not(None)))
+                if p.left_by(today)}  # left the pool: they owe nothing more
+        found = [st for st in found if int(st.person_id) not in gone]
         obligations = tuple(ObligationRow(
             names[int(st.person_id)], st.role, st.target_name,
             info[int(st.assignment_id)].city, info[int(st.assignment_id)].county,
@@ -113,16 +120,20 @@ def digest_input(svc: Services, scope: Scope, at: datetime, period_label: str) -
             PersonRole.role.in_(("commissioner", "envoy")), Person.telegram_id.is_(None))
             .distinct())
         for p in staff:
+            if p.id in gone:
+                continue
             where_ = places.get(p.id)
             role = "commissioner" if "commissioner" in p.role_names else "envoy"
             unbound.append(UnboundRow(p.name, role, p.unit, where_.city if where_ else None,
                                       where_.county if where_ else None))
+        unserved = tuple(UnservedRow(u.kind, u.target, u.city, u.county)  # type: ignore[arg-type]
+                         for u in unserved_on(uow, today))
     overdue = tuple(ConsultationRow(v.asker_name, v.entity, v.city, v.county, v.created_at,
                                     v.question, "overdue")
                     for item in consultations.late(svc, at) if item.kind == "answer"
                     for v in (item.view,))
     return DigestInput(scope, at, period_label, obligations, tuple(visits), tuple(disputes),
-                       tuple(followups), tuple(unbound), overdue)
+                       tuple(followups), tuple(unbound), overdue, unserved)
 
 
 def enqueue_once(svc: Services, key: str, person_id: int, outs: list[Out]) -> Done[bool]:

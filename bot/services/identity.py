@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import update
@@ -62,10 +63,12 @@ class Actor:
         return self.kind.value
 
 
-def actor_in(uow: UnitOfWork, user: TelegramUser) -> Actor:
-    """Who ``user`` is, read inside an open unit of work."""
+def actor_in(uow: UnitOfWork, user: TelegramUser, today: date | None = None) -> Actor:
+    """Who ``user`` is, read inside an open unit of work. A person who left the pool before
+    ``today`` is a guest: their binding no longer grants staff commands."""
     person = uow.people.by_telegram(user.id)
-    if person is not None:
+    former = person is not None and today is not None and person.left_by(today)
+    if person is not None and not former:
         return Actor(
             telegram_id=user.id, kind=ActorKind.PERSON, name=person.name,
             language=person.language or normalize_language(user.language_code),
@@ -80,29 +83,40 @@ def actor_in(uow: UnitOfWork, user: TelegramUser) -> Actor:
             contact_id=contact.id, entity_id=contact.entity_id, entity_name=contact.entity.name,
         )
     pref = uow.prefs.get(user.id)
+    language = pref.language if pref else normalize_language(user.language_code)
+    if person is not None:  # left the pool
+        return Actor(telegram_id=user.id, kind=ActorKind.GUEST, name=person.name,
+                     language=person.language or language)
     return Actor(telegram_id=user.id, kind=ActorKind.GUEST, name=user.full_name,
-                 language=pref.language if pref else normalize_language(user.language_code))
+                 language=language)
+
+
+def today_of(svc: Services) -> date:
+    return svc.clock.now().astimezone(svc.policy.tz).date()
 
 
 def whoami(svc: Services, user: TelegramUser) -> Actor:
     with svc.uow() as uow:
-        return actor_in(uow, user)
+        return actor_in(uow, user, today_of(svc))
 
 
 def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
     """Use an invite code. Idempotent for the same Telegram user (a redelivered /start)."""
     now = svc.clock.now()
+    today = today_of(svc)
     with svc.uow() as uow:
         invite = uow.invites.by_code(code.strip())
         if invite is None:
             raise ServiceError("start.code_unknown")
         if invite.used_at is not None:
             if invite.used_by == user.id:
-                return actor_in(uow, user)
+                return actor_in(uow, user, today)
             raise ServiceError("start.code_used")
         if invite.expires_at <= now:
             raise ServiceError("start.code_expired")
-        current = actor_in(uow, user)
+        if invite.person is not None and invite.person.left_by(today):
+            raise ServiceError("start.person_left", name=invite.person.name)
+        current = actor_in(uow, user, today)
         if current.kind is not ActorKind.GUEST:
             raise ServiceError("start.already_bound", name=current.name)
         # Take the invite first, with a conditional update: of two people using one code at
@@ -112,7 +126,7 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             uow.session.rollback()
             if invite.used_by == user.id:
-                return actor_in(uow, user)
+                return actor_in(uow, user, today)
             raise ServiceError("start.code_used")
         if invite.person is not None:
             person = invite.person
@@ -141,7 +155,7 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
             uow.commit()
         except IntegrityError as exc:  # a concurrent binding of the same account won
             raise ServiceError("start.already_bound", name=user.full_name) from exc
-        return actor_in(uow, user)
+        return actor_in(uow, user, today)
 
 
 def set_language(svc: Services, user: TelegramUser, language: str) -> Actor:
@@ -159,4 +173,4 @@ def set_language(svc: Services, user: TelegramUser, language: str) -> Actor:
             else:
                 pref.language = language
         uow.commit()
-        return actor_in(uow, user)
+        return actor_in(uow, user, today_of(svc))

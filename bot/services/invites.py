@@ -41,6 +41,9 @@ def issue(svc: Services, *, person: str | None = None, entity: str | None = None
             if len(matches) != 1:
                 raise ServiceError("invite.person_unknown" if not matches
                                    else "invite.person_ambiguous", value=person)
+            if matches[0].left_by(now.astimezone(svc.policy.tz).date()):
+                raise ServiceError("invite.person_left", name=matches[0].name,
+                                   day=matches[0].left_on)
             invite.person_id, target = matches[0].id, matches[0].name
         else:
             found = uow.entities.by_name((entity or "").strip())

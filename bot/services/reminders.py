@@ -49,8 +49,11 @@ def plan(svc: Services, at: datetime) -> list[PlannedReminder]:
             SentNotice.status == "sent")))
         snoozed = {aid: until for aid, until in uow.session.execute(
             select(Snooze.assignment_id, Snooze.until))}
+        everyone = uow.session.scalars(select(Person)).all()
         people = {p.id: Recipient(p.id, p.name, p.telegram_id, p.language or "zh")
-                  for p in uow.session.scalars(select(Person))}
+                  for p in everyone}
+        gone = {p.id for p in everyone if p.left_by(today)}  # left the pool: no reminders
+    found = [s for s in found if int(s.person_id) not in gone]
     dues = due_reminders(found, today, svc.policy, sent, snoozed)
     roles = svc.policy.roles
     return [PlannedReminder(d, people[int(d.person_id)],

@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.delivery.out import Out
+from bot.delivery.out import EDIT_METHODS, Out
 from bot.store.models import (
     BlockedChat,
     InboundUpdate,
@@ -77,8 +77,27 @@ class Outbox:
         rows = self.session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == "pending")
             .order_by(OutboxMessage.chat_id, OutboxMessage.id).limit(limit)).all()
-        out, waiting = [], set()
+        # After a crash, several edits of one message may be pending (sent, perhaps, but not
+        # recorded): only the newest says what the message should show now.
+        newest: dict[tuple[int, Any], int] = {}
+        edits = [r for r in rows if r.method in EDIT_METHODS]
+        if edits:  # newer edits of the same messages, sent or not
+            later = self.session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.params,
+                       OutboxMessage.edit_of)
+                .where(OutboxMessage.chat_id.in_({r.chat_id for r in edits}),
+                       OutboxMessage.id >= min(r.id for r in edits),
+                       OutboxMessage.method.in_(list(EDIT_METHODS)),
+                       OutboxMessage.status.in_(("pending", "sent"))))
+            for row_id, chat, params, edit_of in later:
+                target = (chat, (params or {}).get("message_id") or edit_of)
+                newest[target] = max(newest.get(target, 0), row_id)
+        out, waiting, stale = [], set(), []
         for r in rows:
+            if r.method in EDIT_METHODS and r.id != newest[
+                    (r.chat_id, r.params.get("message_id") or r.edit_of)]:
+                stale.append(r.id)
+                continue
             if r.chat_id in waiting:
                 continue
             if r.not_before is not None and r.not_before > now:
@@ -86,6 +105,9 @@ class Outbox:
                 continue
             if r.id not in exclude:
                 out.append(StoredOut(r.id, _out(r), r.attempts, r.ambiguous))
+        if stale:
+            self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(stale))
+                                 .values(status="superseded"))
         return out
 
     def message_id_of(self, key: str) -> int | None:

@@ -18,10 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.store import ranges
 from bot.store.types import AwareDateTime
 
 NAMING = {
@@ -54,6 +56,13 @@ class Person(Base):
     scope_county: Mapped[str | None] = mapped_column(String(64))
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    # the pool (seed 004): put forward (route), reviewed, trained; left_on: the last day in
+    # the pool (their assignments end then; their history stays)
+    route: Mapped[str | None] = mapped_column(String(16))
+    reviewed: Mapped[bool] = mapped_column(default=False)
+    trained: Mapped[bool] = mapped_column(default=False)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -61,11 +70,18 @@ class Person(Base):
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    __table_args__ = (UniqueConstraint("name", "unit", name="uq_people_name_unit"),)
+    __table_args__ = (
+        UniqueConstraint("name", "unit", name="uq_people_name_unit"),
+        CheckConstraint("route IS NULL OR route IN ('direct', 'tiered')", name="route"),
+    )
 
     @property
     def role_names(self) -> frozenset[str]:
         return frozenset(r.role for r in self.roles)
+
+    def left_by(self, day: date) -> bool:
+        """Out of the pool on ``day`` (they left before it)."""
+        return self.left_on is not None and self.left_on < day
 
 
 class PersonRole(Base):
@@ -94,10 +110,13 @@ class Entity(Base):
     city: Mapped[str] = mapped_column(String(64), default="")
     county: Mapped[str] = mapped_column(String(64), default="")
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    route: Mapped[str | None] = mapped_column(String(16))
+    reviewed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 
     __table_args__ = (
         CheckConstraint("level IN ('national', 'provincial', 'other')", name="level"),
+        CheckConstraint("route IS NULL OR route IN ('direct', 'tiered')", name="route"),
     )
 
 
@@ -110,9 +129,14 @@ class Region(Base):
     county: Mapped[str] = mapped_column(String(64), unique=True)
     city: Mapped[str] = mapped_column(String(64), default="")
     kind: Mapped[str] = mapped_column(String(16), default="other")
+    route: Mapped[str | None] = mapped_column(String(16))
+    reviewed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 
-    __table_args__ = (CheckConstraint("kind IN ('mountain', 'island', 'other')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('mountain', 'island', 'other')", name="kind"),
+        CheckConstraint("route IS NULL OR route IN ('direct', 'tiered')", name="route"),
+    )
 
 
 class Cycle(Base):
@@ -129,7 +153,15 @@ class Cycle(Base):
 
 
 class Assignment(Base):
-    """A service relation (服务关系): commissioner↔entity, or envoy↔region (one-to-one)."""
+    """A service relation (服务关系): commissioner↔entity, or envoy↔region (one-to-one), from
+    ``start_date`` to ``end_date`` inclusive, within its cycle.
+
+    At any date an envoy serves one region and a region has one envoy, and a commissioner
+    serves an entity through one assignment: the ranges of an envoy, of a region, and of a
+    commissioner↔entity pair never overlap. The database enforces it: on PostgreSQL with
+    exclusion constraints (btree_gist), on SQLite with triggers (``bot.store.ranges``; a
+    migration that rebuilds this table in batch mode on SQLite must create them again).
+    """
 
     __tablename__ = "assignments"
 
@@ -140,7 +172,7 @@ class Assignment(Base):
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id", ondelete="RESTRICT"))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
     start_date: Mapped[date] = mapped_column(Date)
-    end_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime]
 
     person: Mapped[Person] = relationship(lazy="joined")
@@ -154,18 +186,25 @@ class Assignment(Base):
             " OR (role = 'envoy' AND region_id IS NOT NULL AND entity_id IS NULL)",
             name="target",
         ),
-        # commissioner↔entity: many-to-many, each pair once per cycle
-        UniqueConstraint("cycle_id", "person_id", "entity_id", name="uq_assignments_person_entity"),
-        # envoy↔region: one-to-one within a cycle
-        UniqueConstraint("cycle_id", "region_id", name="uq_assignments_cycle_region"),
+        CheckConstraint("end_date >= start_date", name="dates"),
+        # What both databases hold as plain constraints: no two ranges start on one day (for
+        # a region, an envoy, a commissioner↔entity pair). Overlaps: see the docstring.
+        UniqueConstraint("region_id", "start_date", name="uq_assignments_region_start"),
+        UniqueConstraint("person_id", "entity_id", "start_date",
+                         name="uq_assignments_pair_start"),
         Index(
-            "uq_assignments_envoy_one_region",
-            "cycle_id",
+            "uq_assignments_envoy_start",
             "person_id",
+            "start_date",
             unique=True,
             sqlite_where=text("role = 'envoy'"),
             postgresql_where=text("role = 'envoy'"),
         ),
+        Index("ix_assignments_entity_dates", "entity_id", "start_date"),
+        *ranges.exclusion_constraints(),
+        # an assignment may be removed (ended before it began): SQLite must not give its id
+        # to another, since messages are keyed by it
+        {"sqlite_autoincrement": True},
     )
 
     @property
@@ -174,6 +213,9 @@ class Assignment(Base):
             return self.entity.name
         assert self.region is not None
         return self.region.county
+
+
+event.listen(Assignment.__table__, "after_create", ranges.sqlite_triggers_ddl())
 
 
 class EntityContact(Base):

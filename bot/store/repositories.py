@@ -17,6 +17,7 @@ from bot.store.models import (
     EntityContact,
     Invite,
     Person,
+    PersonRole,
     Region,
     UserPref,
 )
@@ -55,6 +56,10 @@ class People(_Repo):
     def all(self) -> Sequence[Person]:
         return self.session.scalars(select(Person).order_by(Person.id)).all()
 
+    def with_roles(self, *roles: str) -> Sequence[Person]:
+        return self.session.scalars(select(Person).join(PersonRole).where(
+            PersonRole.role.in_(roles)).distinct().order_by(Person.id)).all()
+
 
 class Entities(_Repo):
     def get(self, entity_id: int) -> Entity | None:
@@ -66,10 +71,16 @@ class Entities(_Repo):
     def by_credit_code(self, code: str) -> Entity | None:
         return self.session.scalar(select(Entity).where(Entity.credit_code == code))
 
+    def all(self) -> Sequence[Entity]:
+        return self.session.scalars(select(Entity).order_by(Entity.id)).all()
+
 
 class Regions(_Repo):
     def by_county(self, county: str) -> Region | None:
         return self.session.scalar(select(Region).where(Region.county == county))
+
+    def all(self) -> Sequence[Region]:
+        return self.session.scalars(select(Region).order_by(Region.id)).all()
 
 
 class Cycles(_Repo):
@@ -86,37 +97,71 @@ class Cycles(_Repo):
     def all(self) -> Sequence[Cycle]:
         return self.session.scalars(select(Cycle).order_by(Cycle.start_date)).all()
 
+    def get(self, cycle_id: int) -> Cycle | None:
+        return self.session.get(Cycle, cycle_id)
+
 
 class Assignments(_Repo):
-    def find(
-        self, cycle_id: int, person_id: int, entity_id: int | None, region_id: int | None
-    ) -> Assignment | None:
-        return self.session.scalar(
-            select(Assignment).where(
-                Assignment.cycle_id == cycle_id,
-                Assignment.person_id == person_id,
-                Assignment.entity_id.is_(None) if entity_id is None
-                else Assignment.entity_id == entity_id,
-                Assignment.region_id.is_(None) if region_id is None
-                else Assignment.region_id == region_id,
-            )
-        )
+    def get(self, assignment_id: int) -> Assignment | None:
+        return self.session.get(Assignment, assignment_id)
 
-    def envoy_in_cycle(self, cycle_id: int, person_id: int) -> Assignment | None:
-        return self.session.scalar(
-            select(Assignment).where(
-                Assignment.cycle_id == cycle_id,
-                Assignment.person_id == person_id,
-                Assignment.role == "envoy",
-            )
+    def of_pair(self, person_id: int, entity_id: int | None, region_id: int | None,
+                cycle_id: int | None = None) -> Sequence[Assignment]:
+        """A person's assignments to one entity or region (in one cycle), earliest first."""
+        query = select(Assignment).where(
+            Assignment.person_id == person_id,
+            Assignment.entity_id.is_(None) if entity_id is None
+            else Assignment.entity_id == entity_id,
+            Assignment.region_id.is_(None) if region_id is None
+            else Assignment.region_id == region_id,
         )
+        if cycle_id is not None:
+            query = query.where(Assignment.cycle_id == cycle_id)
+        return self.session.scalars(query.order_by(Assignment.start_date)).all()
 
-    def region_in_cycle(self, cycle_id: int, region_id: int) -> Assignment | None:
-        return self.session.scalar(
-            select(Assignment).where(
-                Assignment.cycle_id == cycle_id, Assignment.region_id == region_id
-            )
-        )
+    def of_person(self, person_id: int) -> Sequence[Assignment]:
+        return self.session.scalars(select(Assignment).where(
+            Assignment.person_id == person_id).order_by(Assignment.start_date,
+                                                        Assignment.id)).all()
+
+    def overlapping(self, role: str, person_id: int, entity_id: int | None,
+                    region_id: int | None, start: date, end: date,
+                    exclude: int | None = None) -> Sequence[Assignment]:
+        """Ranges that share a day with ``start .. end`` and the region, the envoy or the
+        commissioner↔entity pair (candidates; ``bot.domain.assignments.conflict`` names the
+        rule)."""
+        same = [Assignment.region_id == region_id] if region_id is not None else []
+        if role == "envoy":
+            same.append((Assignment.role == "envoy") & (Assignment.person_id == person_id))
+        if entity_id is not None:
+            same.append((Assignment.entity_id == entity_id)
+                        & (Assignment.person_id == person_id))
+        query = select(Assignment).where(
+            Assignment.start_date <= end, Assignment.end_date >= start, or_(*same))
+        if exclude is not None:
+            query = query.where(Assignment.id != exclude)
+        return self.session.scalars(query.order_by(Assignment.start_date)).all()
+
+    def covering(self, day: date, *, entity_id: int | None = None,
+                 region_id: int | None = None) -> Sequence[Assignment]:
+        """Who serves the entity or region on ``day``."""
+        query = select(Assignment).where(Assignment.start_date <= day,
+                                         Assignment.end_date >= day)
+        if entity_id is not None:
+            query = query.where(Assignment.entity_id == entity_id)
+        else:
+            query = query.where(Assignment.region_id == region_id)
+        return self.session.scalars(query.order_by(Assignment.id)).all()
+
+    def on(self, day: date) -> Sequence[Assignment]:
+        """Every assignment running on ``day``."""
+        return self.session.scalars(select(Assignment).where(
+            Assignment.start_date <= day, Assignment.end_date >= day)
+            .order_by(Assignment.id)).all()
+
+    def in_cycle(self, cycle_id: int) -> Sequence[Assignment]:
+        return self.session.scalars(select(Assignment).where(
+            Assignment.cycle_id == cycle_id).order_by(Assignment.id)).all()
 
     def active_for_person(self, person_id: int, day: date) -> Sequence[Assignment]:
         return self.session.scalars(

@@ -109,7 +109,10 @@ def test_every_command_has_help(env):
                  ["invite", "--help"], ["run", "--help"], ["status", "--help"],
                  ["reminders", "run", "--help"], ["digest", "send", "--help"],
                  ["knowledge", "lint", "--help"], ["knowledge", "gaps", "--help"],
-                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"]):
+                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"],
+                 ["cycle", "roll", "--help"], ["assign", "end", "--help"],
+                 ["assign", "transfer", "--help"], ["person", "leave", "--help"],
+                 ["pool", "list", "--help"]):
         code, out, _ = ipbot(*args)
         assert code == 0 and "Usage" in out, args
 
@@ -257,7 +260,11 @@ def test_failures_are_one_line_and_debug_shows_the_traceback(env, tmp_path):
     result = console(["import", "people", str(fake)], env, tmp_path)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    debug = console(["--debug", "import", "people", str(fake)], env, tmp_path)
+    nowhere = env | {"IPBOT_DATABASE_URL": "sqlite:////proc/1/no-such-dir/ipbot.sqlite3"}
+    broken = console(["cycle", "list"], nowhere, tmp_path)  # nothing anticipated this one
+    assert broken.returncode == 1 and broken.stderr.count("\n") == 1
+    assert "--debug" in broken.stderr and "Traceback" not in broken.stderr
+    debug = console(["--debug", "cycle", "list"], nowhere, tmp_path)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
 
@@ -286,3 +293,194 @@ def test_env_example_with_only_the_token_filled_in_starts(tmp_path, monkeypatch)
     settings = load_settings()
     assert settings.require_token() == "123:abc"
     assert settings.admin_chat_id is None and settings.bot_username is None
+def test_roll_over_dry_run_then_real_with_the_diff(env, tmp_path):
+    load_examples()
+    # 孙悦 retires with the cycle: nothing ends early, but she is not carried over
+    code, out, _ = ipbot("person", "leave", "孙悦", "--on", "2027-12-31", "--reason", "退休",
+                         "--json")
+    assert code == 0 and json.loads(out)["ended"] == []
+    changes = tmp_path / "changes.csv"  # 赵磊 moves to 文成县; one entity is not continued
+    changes.write_text("人员,服务对象,服务区域,变动\n"
+                       "赵磊,,文成县,新增\n"
+                       "陈静,景宁惠明茶科技有限公司,,取消\n"
+                       "赵磊,,景宁畲族自治县,取消\n", encoding="utf-8")
+
+    def diff(out: str) -> dict:
+        data = json.loads(out)
+        return {k: sorted((x.get("person"), x.get("target"), x.get("code")) for x in data[k])
+                for k in ("kept", "ended", "added", "unserved")}
+
+    code, out, _ = ipbot("cycle", "roll", "--start", "2028-01-01", "--changes", str(changes),
+                         "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["dry_run"] is True
+    planned = diff(out)
+    assert planned == {
+        "kept": [("李强", "浙江大学", None), ("李强", "浙江省人民医院", None),
+                 ("王敏", "之江实验室", None), ("王敏", "浙江大学", None),
+                 ("陈静", "丽水市智能装备技术创新中心", None)],
+        "ended": [("孙悦", "嵊泗县", "roll.person_left"),
+                  ("赵磊", "景宁畲族自治县", "roll.dropped"),
+                  ("陈静", "景宁惠明茶科技有限公司", "roll.dropped")],
+        "added": [("赵磊", "文成县", None)],
+        "unserved": [(None, "嵊泗县", None), (None, "景宁惠明茶科技有限公司", None),
+                     (None, "景宁畲族自治县", None)]}
+    assert [c["start"] for c in json.loads(ipbot("cycle", "list", "--json")[1])] == [
+        "2026-01-01"]  # a dry run keeps nothing
+    code, out, _ = ipbot("cycle", "roll", "--start", "2028-01-01", "--changes", str(changes),
+                         "--dry-run")
+    assert code == 0 and "演练（未保存）" in out
+    assert "  - 陈静 · 景宁惠明茶科技有限公司 · 按变动文件取消" in out
+    code, out, _ = ipbot("cycle", "roll", "--start", "2028-01-01", "--changes", str(changes),
+                         "--json")
+    assert code == 0 and diff(out) == planned
+    assert [c["start"] for c in json.loads(ipbot("cycle", "list", "--json")[1])] == [
+        "2026-01-01", "2028-01-01"]
+    code, _, err = ipbot("cycle", "roll", "--start", "2028-01-01")
+    assert code == 1 and err.strip().count("\n") == 0 and "重叠" in err
+
+
+def test_a_bad_file_of_changes_opens_no_cycle(env, tmp_path):
+    load_examples()
+    changes = tmp_path / "changes.csv"
+    changes.write_text("人员,服务区域,变动\n何人,嵊泗县,新增\n孙悦,文成县,取消\n", encoding="utf-8")
+    code, _, err = ipbot("cycle", "roll", "--start", "2028-01-01", "--changes", str(changes))
+    assert code == 1 and "2 处问题" in err
+    assert "第 2 行：找不到人员“何人”" in err and "第 3 行：新周期里没有“孙悦”对“文成县”" in err
+    assert len(json.loads(ipbot("cycle", "list", "--json")[1])) == 1
+
+
+def test_an_unreviewed_entity_is_refused_for_assignment_with_its_row_number(env, tmp_path):
+    load_examples()
+    entities = tmp_path / "entities.csv"
+    entities.write_text("名称,类别,报送途径,审核\n温州医科大学,高校,逐级推荐,待审核\n",
+                        encoding="utf-8")
+    assert ipbot("import", "entities", str(entities))[0] == 0
+    assignments = tmp_path / "assignments.csv"
+    assignments.write_text("人员,服务对象\n王敏,浙江省人民医院\n王敏,温州医科大学\n",
+                           encoding="utf-8")
+    code, _, err = ipbot("import", "assignments", str(assignments))
+    assert code == 1 and "第 3 行：服务对象“温州医科大学”尚未审核" in err
+    assert "第 2 行" not in err
+    code, out, _ = ipbot("--lang", "en", "import", "assignments", str(assignments), "--json")
+    errors = json.loads(out)["errors"]
+    assert code == 1 and [(e["row"], e["code"]) for e in errors] == [
+        (3, "roster.entity_not_reviewed")]
+    assert "has not been reviewed" in errors[0]["reason"]
+    code, out, _ = ipbot("pool", "list", "--role", "entity", "--state", "submitted", "--json")
+    assert code == 0 and [r["name"] for r in json.loads(out)] == ["温州医科大学"]
+
+
+def test_warnings_merged_cells_title_rows_and_a_csv_named_xlsx(env, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年服务专员名单"])
+    sheet.merge_cells("A1:I1")  # a merged title above the header
+    sheet.append(["姓名", "角色", "手机", "派出单位", "知识产权相关专业", "在职", "审核", "培训",
+                  "市"])
+    sheet.append(["张伟", "服务专员", "13900000021", "温州市知识产权服务中心", "是", "是", "是",
+                  "是", "温州市"])
+    sheet.append(["李娜", "服务专员", "13900000022", None, "是", "是", "是", "是", None])
+    sheet.merge_cells("D3:D4")  # one unit for both rows, as Excel shows it
+    sheet.append(["张伟", "服务专员", "13900000023", "宁波市知识产权服务中心", "是", "是", "是",
+                  "是", "宁波市"])
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+    code, out, err = ipbot("import", "people", str(path))
+    assert code == 0 and "新增 3" in out, err
+    assert "提示 第 1 行：表头上方的标题行“2026年服务专员名单”已跳过" in err
+    assert "提示 第 5 行：“张伟”与第 3 行同名" in err
+    code, out, _ = ipbot("pool", "list", "--role", "commissioner", "--json")
+    units = {r["name"]: r["where"] for r in json.loads(out) if r["name"] == "李娜"}
+    assert units == {"李娜": "温州市知识产权服务中心"}
+    code, out, _ = ipbot("import", "people", str(path), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["unchanged"] == 3
+    assert [(w["row"], w["code"]) for w in data["warnings"]] == [
+        (1, "roster.title_skipped"), (5, "roster.same_name")]
+    same_unit = tmp_path / "same.csv"
+    same_unit.write_text("姓名,角色,手机,派出单位,知识产权相关专业,审核,培训\n"
+                         "张伟,服务专员,13900000029,温州市知识产权服务中心,是,是,是\n",
+                         encoding="utf-8")
+    code, _, err = ipbot("import", "people", str(same_unit))
+    assert code == 1 and "第 2 行" in err and "同一单位" in err
+
+    renamed = tmp_path / "people2.xlsx"
+    renamed.write_text("姓名,角色\n李四,服务专员\n", encoding="utf-8")
+    code, _, err = ipbot("import", "people", str(renamed))
+    assert code == 1 and err.strip().count("\n") == 0 and "不是 Excel（.xlsx）文件" in err
+
+
+def test_lifecycle_commands_fail_in_one_line(env):
+    load_examples()
+    for args, needle in (
+            (["assign", "end", "无名氏", "--region", "嵊泗县", "--on", "2026-06-30"], "无名氏"),
+            (["assign", "end", "赵磊", "--region", "嵊泗县", "--entity", "浙江大学", "--on",
+              "2026-06-30"], "二选一"),
+            (["assign", "end", "赵磊", "--region", "嵊泗县", "--on", "2026-06-30"], "没有"),
+            (["assign", "end", "赵磊", "--region", "景宁畲族自治县", "--on", "2026-6-31"],
+             "YYYY-MM-DD"),
+            (["assign", "transfer", "--region", "嵊泗县", "--from", "孙悦", "--to", "赵磊",
+              "--on", "2026-07-01"], "第二个区域"),
+            (["assign", "transfer", "--entity", "浙江大学", "--from", "王敏", "--to", "王敏",
+              "--on", "2026-07-01"], "同一人"),
+            (["person", "leave", "赵磊", "--on", "2026-06-30"], "--reason"),
+            (["pool", "list", "--state", "nowhere"], "--state"),
+            (["cycle", "roll", "--start", "2025-01-01"], "之前没有服务周期")):
+        code, out, err = ipbot(*args)
+        assert code == 1 and err.strip().count("\n") == 0 and needle in err, (args, err)
+    code, out, _ = ipbot("--lang", "en", "assign", "transfer", "--region", "景宁畲族自治县",
+                         "--from", "赵磊", "--to", "孙悦", "--on", "2026-07-01")
+    assert code == 1
+    code, out, _ = ipbot("assign", "end", "赵磊", "--region", "景宁畲族自治县", "--on",
+                         "2026-06-30", "--reason", "调整", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ended"][0]["last_day"] == "2026-06-30"
+    assert data["unserved"][0]["since"] == "2026-07-01"
+    code, out, _ = ipbot("--lang", "en", "assign", "transfer", "--region", "嵊泗县", "--from",
+                         "孙悦", "--to", "赵磊", "--on", "2026-07-01")
+    assert code == 0 and "Transferred: 嵊泗县 from 孙悦 to 赵磊" in out
+
+
+async def test_a_departure_from_the_command_line_reaches_the_supervisor(
+        db_url, monkeypatch, tmp_path):
+    """A command that owes messages writes them with the change and delivers them itself
+    when no bot is running (the way ``ipbot reminders run`` does)."""
+    import asyncio
+    import time
+
+    from bot.config import Settings
+    from bot.fakeapi import FakeBotAPI
+    from bot.services import identity, invites
+    from bot.services.container import Services
+    from bot.services.identity import TelegramUser
+    from tests.conftest import TOKEN
+    from tests.helpers import load_sample_rosters
+
+    async with FakeBotAPI(token=TOKEN, bot_username="ipfield_test_bot") as server:
+        svc = Services.create(Settings(token=TOKEN, database_url=db_url,
+                                       _env_file=None))  # type: ignore[call-arg]
+        try:
+            load_sample_rosters(svc)
+            zhou = server.user(first_name="周洁", started=True)
+            identity.bind(svc, invites.issue(svc, person="周洁").code,
+                          TelegramUser(zhou.id, "周洁", None))
+        finally:
+            svc.close()
+        for key, value in {"IPBOT_DATABASE_URL": db_url, "IPBOT_TOKEN": TOKEN,
+                           "IPBOT_API_BASE_URL": server.base_url,
+                           "IPBOT_BOT_USERNAME": "ipfield_test_bot",
+                           "IPBOT_FAKE_NOW": f"2026-03-02T10:00:00+08:00@{time.time()}"}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.chdir(tmp_path)
+        code, out, err = await asyncio.to_thread(
+            ipbot, "person", "leave", "赵磊", "--on", "2026-06-30", "--reason", "调离")
+        assert code == 0, err
+        assert "已通知：周洁" in out and "投递：成功 1" in out
+        told = await zhou.expect_message(contains="赵磊")
+        assert "景宁畲族自治县" in told.text and "自 2026-07-01 起" in told.text
+        code, out, _ = await asyncio.to_thread(
+            ipbot, "person", "leave", "赵磊", "--on", "2026-06-30", "--reason", "调离")
+        assert code == 0 and "已于 2026-06-30 离库（未改变）" in out
+        await zhou.expect_no_message()

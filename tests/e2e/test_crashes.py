@@ -27,7 +27,7 @@ from bot.services.container import Services
 from bot.services.identity import TelegramUser
 from bot.store.models import Visit, VisitConfirmation
 from tests.conftest import TOKEN, TZ
-from tests.e2e.conftest import WAIT, bot_settings
+from tests.e2e.conftest import WAIT, bot_settings, buttons
 from tests.e2e.test_visits import tap, walk_to_review
 from tests.helpers import load_sample_rosters
 
@@ -181,6 +181,8 @@ async def test_sigkill_mid_visit_then_restart_resumes_with_the_same_data(office:
     await user.send("写在机器人停机期间的一条消息")  # waits in Telegram's queue
     await office.start()
     await user.expect_message(contains="请点按钮选择任务")  # taken as input to the step
+    await office.settled()  # an edit sent but not yet recorded before the kill: sent again
+    assert "✅ 协调事项" in buttons(step)  # the message shows what was stored, no older state
     step = await tap(user, step, "下一步 ▶️")  # the same message's buttons still work
     assert "简要说明本次服务情况" in step.text
     with office.services.uow() as uow:

@@ -188,7 +188,7 @@ async def test_a_burst_of_500_reminders_under_rate_limits_and_429s(db_url, botap
             uow.session.flush()
             uow.session.add(Assignment(cycle_id=cycle.id, person_id=person.id, role="envoy",
                                        region_id=region.id, start_date=cycle.start_date,
-                                       created_at=now))
+                                       end_date=cycle.end_date, created_at=now))
         uow.commit()
     services.close()
     botapi.rate_limit(global_per_sec=30, per_chat_per_sec=1)

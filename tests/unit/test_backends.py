@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import pytest
@@ -17,12 +17,12 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.services import consultations, identity, invites
+from bot.services import consultations, identity, invites, lifecycle, rosters
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.services.identity import ActorKind, TelegramUser
 from bot.store.db import make_engine, make_session_factory
-from bot.store.models import Consultation, Invite, Person, VisitDraft
+from bot.store.models import Assignment, Consultation, Invite, Person, VisitDraft
 from tests.conftest import TZ
 from tests.helpers import load_sample_rosters
 
@@ -37,13 +37,15 @@ def test_the_longest_telegram_name_binds_a_contact(services):
     assert actor.kind is ActorKind.CONTACT and actor.name == name[:128]
 
 
-def race(services: Services, hold: Callable[[Session], None], contender: Callable[[], T]) -> T:
+def race(services: Services, hold: Callable[[Session], None], contender: Callable[[], T],
+         write: str = "UPDATE") -> T:
     """Run ``contender`` while another connection holds the writes of ``hold`` uncommitted;
-    commit them once the contender has reached its first write; return what it returns."""
+    commit them once the contender has reached its first write (a statement starting with
+    ``write``); return what it returns."""
     reached_a_write = threading.Event()
 
     def on_execute(_conn, _cursor, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
+        if statement.lstrip().upper().startswith(write):
             reached_a_write.set()
 
     event.listen(services.engine, "before_cursor_execute", on_execute)
@@ -118,6 +120,43 @@ def test_one_open_draft_per_person_but_any_number_closed(services):
         uow.session.add(draft("paused"))
         with pytest.raises(IntegrityError):
             uow.commit()
+
+
+def test_of_two_envoys_given_one_region_at_once_only_the_first_serves_it(services, tmp_path):
+    """The service checks for an overlap first; a write that raced past that check is
+    refused by the database (PostgreSQL: an exclusion constraint; SQLite: a trigger)."""
+    load_sample_rosters(services)
+    lifecycle.end(services, "赵磊", region="景宁畲族自治县", day=date(2026, 6, 30), actor="t")
+    people = tmp_path / "people.csv"
+    people.write_text("姓名,角色,手机,派出单位,知识产权相关专业,审核,培训\n"
+                      "何平,特派员,13800000010,温州大学,是,是,是\n"
+                      "周全,特派员,13800000011,宁波大学,是,是,是\n", encoding="utf-8")
+    assert rosters.import_file(services, "people", people, actor="t").ok
+    wanted = tmp_path / "assignments.csv"
+    wanted.write_text("人员,服务区域,开始日期\n周全,景宁畲族自治县,2026-09-01\n",
+                      encoding="utf-8")
+    with services.uow() as uow:
+        he = uow.people.by_name("何平")[0].id
+        region = uow.regions.by_county("景宁畲族自治县").id  # type: ignore[union-attr]
+        cycle = uow.cycles.all()[0]
+        cycle_id, cycle_end = cycle.id, cycle.end_date
+
+    def he_takes_it(session: Session) -> None:
+        session.add(Assignment(cycle_id=cycle_id, person_id=he, role="envoy", region_id=region,
+                               start_date=date(2026, 7, 1), end_date=cycle_end,
+                               created_at=services.clock.now()))
+        session.flush()
+
+    with pytest.raises(ServiceError, match=r"assign\.concurrent"):
+        race(services, he_takes_it,
+             lambda: rosters.import_file(services, "assignments", wanted, actor="t"),
+             write="INSERT")
+    with services.uow() as uow:
+        serving = [(a.person.name, a.start_date) for a in uow.assignments.covering(
+            date(2026, 9, 1), region_id=region)]
+    assert serving == [("何平", date(2026, 7, 1))]
+    again = rosters.import_file(services, "assignments", wanted, actor="t")  # now it knows why
+    assert [(e.row, e.code) for e in again.errors] == [(2, "roster.region_taken")]
 
 
 @pytest.mark.postgres_only("the session time zone is a PostgreSQL setting")

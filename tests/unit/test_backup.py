@@ -16,10 +16,10 @@ from bot.services import backup as backups
 from bot.services.container import Services
 from bot.services.errors import ServiceError
 from bot.store import migrate
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_engine
 from bot.store.models import Person
 from tests.conftest import TOKEN, TZ
-from tests.helpers import load_sample_rosters
+from tests.helpers import insert_rows, load_sample_rosters
 
 # --- the rotation rule -------------------------------------------------------------------
 
@@ -125,12 +125,10 @@ def backup_file(url: str, tmp_path: Path, name: str = "b") -> Path:
 def test_a_backup_of_an_older_revision_is_upgraded_after_the_restore(empty_database, tmp_path):
     old = empty_database()
     migrate.upgrade(old, "0004")
-    engine = make_engine(old)  # the people table is the same at 0004 as at head
-    with make_session_factory(engine)() as session:
-        now = datetime(2026, 1, 1, tzinfo=TZ)
-        session.add(Person(name="测试员", unit="u", created_at=now, updated_at=now))
-        session.commit()
-    engine.dispose()
+    now = datetime(2026, 1, 1, tzinfo=TZ)
+    insert_rows(old, "people", [{"name": "测试员", "unit": "u", "ip_degree": False,
+                                 "experience_years": 0, "in_service": True,
+                                 "created_at": now, "updated_at": now}])
     file = backup_file(old, tmp_path)
     assert backups.backup(old, file).revision == "0004"
 

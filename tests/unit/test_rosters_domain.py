@@ -49,9 +49,12 @@ def test_commissioner_needs_two_years_or_a_degree_and_to_be_in_service():
         person(name="李", phone="13800000002", ip_degree="否", experience_years="1.5"),
         person(name="赵", phone="13800000003", in_service="否"),
     ))
-    assert len(ok) == 1
-    assert [(e.row, e.code) for e in errors] == [
-        (3, "roster.not_qualified"), (4, "roster.not_in_service")]
+    assert [(e.row, e.code) for e in errors] == [(3, "roster.not_qualified")]
+    # 在职=否 records a departure: judged by the service (someone new who "leaves" is judged
+    # as joining, and is not in service)
+    leaving = ok[1]
+    assert isinstance(leaving, rosters.PersonRow) and leaving.leaving
+    assert [e.code for e in rosters.eligibility_errors(leaving)] == ["roster.not_in_service"]
 
 
 def test_every_bad_row_is_reported_with_its_number():
@@ -97,3 +100,66 @@ def test_eligibility_thresholds_are_parameters():
     assert eligibility.check(Role.ENVOY, q) is not None
     assert eligibility.check(Role.ENVOY, q, {Role.ENVOY: 4}) is None
     assert eligibility.check(Role.SUPERVISOR, q) is None
+
+
+def test_pool_states_in_chinese_or_english_and_not_stated_when_empty():
+    from bot.domain.vocab import Route
+
+    parsed, errors = rosters.parse_rows("people", rows(
+        person(route="省级单位直接报送", reviewed="已审核", trained="是"),
+        person(name="乙", phone="13800000002", route="via city and county", reviewed="pending",
+               trained="no"),
+        person(name="丙", phone="13800000003", route="", reviewed="", trained=""),
+        person(name="丁", phone="13800000004", route="邮寄", reviewed="也许"),
+    ))
+    assert [(e.row, e.code) for e in errors] == [(5, "roster.bad_choice"), (5, "roster.bad_bool")]
+    a, b, c = parsed  # type: ignore[misc]
+    assert (a.route, a.reviewed, a.trained) == (Route.DIRECT, True, True)
+    assert (b.route, b.reviewed, b.trained) == (Route.TIERED, False, False)
+    assert (c.route, c.reviewed, c.trained) == (None, None, None)
+    entities, errors = rosters.parse_rows("entities", rows(
+        {"name": "甲", "category": "高校", "route": "逐级推荐", "reviewed": "否"}))
+    assert errors == [] and (entities[0].route, entities[0].reviewed) == (  # type: ignore
+        Route.TIERED, False)
+
+
+def test_a_leaving_date_is_a_departure_and_needs_no_eligibility():
+    parsed, errors = rosters.parse_rows("people", rows(
+        person(ip_degree="否", experience_years="1", left_on="2026-06-30",
+               left_reason="调离")))
+    assert errors == []
+    row = parsed[0]
+    assert isinstance(row, rosters.PersonRow) and row.leaving
+    assert (str(row.left_on), row.left_reason) == ("2026-06-30", "调离")
+
+
+def test_two_people_of_one_name_are_a_warning_naming_both_rows():
+    parsed, errors = rosters.parse_rows("people", rows(
+        person(), person(phone="13800000009", unit="另一单位"),
+        person(name="李", phone="13800000002")))
+    assert errors == []
+    warnings = rosters.same_name_warnings(parsed)
+    assert [(w.row, w.code, w.values["first"]) for w in warnings] == [(3, "roster.same_name", 2)]
+
+
+def test_a_title_row_above_the_header_is_skipped_with_a_warning():
+    table = [["2026年服务专员名单", "2026年服务专员名单", None],  # a merged title, filled
+             [None, "", None],
+             ["姓名", "角色", "手机"],
+             ["王敏", "服务专员", "13800000001"]]
+    index, warnings = rosters.find_header("people", table)
+    assert index == 2
+    assert [(w.row, w.code, w.values["text"]) for w in warnings] == [
+        (1, "roster.title_skipped", "2026年服务专员名单")]
+    # a one-column header is a header, not a title
+    assert rosters.find_header("regions", [["县"], ["嵊泗县"]]) == (0, [])
+    # no header anywhere: the first row is reported as the header it should be
+    assert rosters.find_header("people", [["x", "y"], ["1", "2"]]) == (0, [])
+
+
+def test_assignment_rows_may_repeat_a_region_with_other_dates():
+    _, errors = rosters.parse_rows("assignments", rows(
+        {"person": "赵磊", "region": "景宁畲族自治县", "end": "2026-06-30"},
+        {"person": "何平", "region": "景宁畲族自治县", "start": "2026-07-01"},
+    ))
+    assert errors == []
