@@ -25,7 +25,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -78,9 +78,6 @@ class ActorHints:
             del self._hints[uid]
 
 
-PassFn = Callable[["Runtime", schedule.Slot], Awaitable[dict[str, Any]]]
-
-
 class Runtime:
     """``webhook``: receive updates over HTTP (``bot.listener`` serves them) instead of
     polling; the runtime sets the webhook when it becomes active."""
@@ -106,8 +103,6 @@ class Runtime:
         self._in_queue: set[int] = set()
         self._drained = asyncio.Event()  # set while no update waits or is being handled
         self._drained.set()
-        self._in_flight = 0
-        self._failed: list[tuple[int, str]] = []
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._reports: dict[str, tuple[float, int]] = {}
         self.last_update_done: datetime | None = None  # on the injected clock

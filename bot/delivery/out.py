@@ -47,9 +47,6 @@ class Out:
     def is_edit(self) -> bool:
         return self.method in EDIT_METHODS
 
-    def keyed(self, key: str) -> Out:
-        return replace(self, key=key)
-
     def as_send(self) -> Out:
         """An edit whose message is gone, turned into a fresh message with the same content."""
         if self.method != "editMessageText":

@@ -9,7 +9,6 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from telegram import Update
-from telegram.constants import ChatType
 
 from bot.context import BotContext
 from bot.delivery.out import Out, message
@@ -88,10 +87,6 @@ def toast(update: Update, context: BotContext, text: str | None = None, *,
 
 def stale(update: Update, context: BotContext) -> None:
     toast(update, context, raw(STALE, context.actor.language))
-
-
-def is_private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
 
 
 def require(*roles: Role, denied: str = "denied.staff_only") -> Callable[[Handler], Handler]:
