@@ -1,6 +1,6 @@
 """``ipbot``: the administrators' command line. The one place its commands are registered;
 each lives in the module named for what it does (admin, obligations, knowledge,
-backup, demo)."""
+backup, demo, evaluation)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, backup, demo, knowledge, obligations
+from bot.cli import admin, backup, demo, evaluation, knowledge, obligations
 from bot.cli.common import CliState
 
 app = typer.Typer(help="IP Field Assistant (知识产权服务助手) — administration.",
@@ -19,8 +19,13 @@ reminders_app = typer.Typer(help="Visit reminders.", no_args_is_help=True)
 digest_app = typer.Typer(help="Supervisor digests.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="The FAQ knowledge folder.", no_args_is_help=True)
 faq_app = typer.Typer(help="Policy questions.", no_args_is_help=True)
+evaluation_app = typer.Typer(help="Evaluations (评价): packs, results, feedback letters.",
+                             no_args_is_help=True)
+archive_app = typer.Typer(help="Service archives (服务档案) and typical cases.",
+                          no_args_is_help=True)
 for name, sub in (("db", db_app), ("cycle", cycle_app), ("reminders", reminders_app),
-                  ("digest", digest_app), ("knowledge", knowledge_app), ("faq", faq_app)):
+                  ("digest", digest_app), ("knowledge", knowledge_app), ("faq", faq_app),
+                  ("evaluation", evaluation_app), ("archive", archive_app)):
     app.add_typer(sub, name=name)
 
 
@@ -48,6 +53,11 @@ knowledge_app.command("lint")(knowledge.knowledge_lint)
 knowledge_app.command("gaps")(knowledge.knowledge_gaps)
 knowledge_app.command("proposals")(knowledge.knowledge_proposals)
 faq_app.command("ask")(knowledge.faq_ask)
+evaluation_app.command("pack")(evaluation.pack)
+evaluation_app.command("record")(evaluation.record)
+evaluation_app.command("letters")(evaluation.letters)
+archive_app.command("export")(evaluation.archive_export)
+archive_app.command("cases")(evaluation.archive_cases)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""The supervisors' digest: text parts, the chart (sendPhoto) and the workbook
-(sendDocument), written to the outbox once per supervisor per week."""
+"""The supervisors' digest: the summary (at most two messages, the last with buttons to the
+full detail, the archive and evaluations), the chart (sendPhoto) and the workbook of what
+needs action (sendDocument), written to the outbox once per supervisor per week."""
 
 from __future__ import annotations
 
@@ -9,17 +10,32 @@ from typing import TYPE_CHECKING, Any
 
 from bot.delivery.out import Out, document, message
 from bot.handlers.common import run
-from bot.reports import FontMissing, build_digest, coverage_chart, digest_workbook
+from bot.reports import (
+    Digest,
+    FontMissing,
+    build_digest,
+    coverage_chart,
+    detail_workbook,
+    digest_workbook,
+)
 from bot.services import digest as digest_service
 from bot.services.container import Services
 from bot.services.digest import Supervisor
 from bot.views.common import period_label
+from bot.views.digest import summary_markup
 from scheduler.passes import Slot
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+def build(svc: Services, sup: Supervisor, at: datetime) -> Digest:
+    """One supervisor's digest, computed (blocking: run it in a thread)."""
+    lang = sup.language
+    label = period_label("quarter", at.astimezone(svc.policy.tz).date(), lang)
+    return build_digest(digest_service.digest_input(svc, sup.scope, at, label, lang), lang)
 
 
 def render(svc: Services, sup: Supervisor, at: datetime
@@ -30,15 +46,20 @@ def render(svc: Services, sup: Supervisor, at: datetime
     text and the workbook still go out.
     """
     lang = sup.language
-    label = period_label("quarter", at.astimezone(svc.policy.tz).date(), lang)
-    inp = digest_service.digest_input(svc, sup.scope, at, label)
-    digest = build_digest(inp, lang)
+    digest = build(svc, sup, at)
     try:
         png: bytes | None = coverage_chart(digest, lang)
     except FontMissing as exc:
         log.error("digest chart left out: %s", exc)
         png = None
     return digest.text_parts(lang), png, digest_workbook(digest, lang)
+
+
+def detail(svc: Services, sup: Supervisor, at: datetime) -> tuple[str, bytes]:
+    """The full detail workbook (every obligation window, the week's visits) and its name."""
+    digest = build(svc, sup, at)
+    day = at.astimezone(svc.policy.tz).date().isoformat()
+    return f"digest-detail-{day}.xlsx", detail_workbook(digest, sup.language)
 
 
 def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None) -> list[Out]:
@@ -50,7 +71,9 @@ def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None) -> list[
     def k(part: str) -> str | None:
         return f"{key}:{part}" if key else None
 
-    found: list[Out] = [message(chat, text, key=k(f"text{i}"), kind="digest", bulk=True)
+    markup = summary_markup(sup.scope.level, sup.language)
+    found: list[Out] = [message(chat, text, markup if i == len(parts) - 1 else None,
+                                key=k(f"text{i}"), kind="digest", bulk=True)
                         for i, text in enumerate(parts)]
     if png is not None:
         found.append(document(chat, f"digest-{day}.png", png, key=k("chart"), kind="digest",
