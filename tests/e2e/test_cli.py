@@ -120,7 +120,7 @@ def test_bad_input_exits_non_zero_with_a_clear_line(env, tmp_path):
     code, _, err = ipbot("cycle", "create", "--start", "2026-13-01")
     assert code == 1 and "YYYY-MM-DD" in err
     code, _, err = ipbot("invite", "王敏", "--entity", "浙江大学")
-    assert code == 1 and "二选一" in err
+    assert code == 1 and "三选一" in err
 
 
 def test_run_without_a_token_stops_with_one_line(env):

@@ -150,7 +150,7 @@ async def test_commissioner_logs_a_complete_visit_with_every_refusal(world: Worl
         assert part in card.text, part
     done = await tap(user, card, "✅ 提交")
     assert "已提交，编号 V2026-000001" in done.text and "计入走访要求" in done.text
-    assert not done.inline_buttons()
+    assert buttons(done) == ["⭐ 标为典型案例"]  # the review's buttons are gone
     (visit,) = visits(world)
     assert (visit.visit_date, visit.mode, visit.tasks) == (
         date(2026, 2, 27), "on_site", ["publicize_policy", "guide_business"])
