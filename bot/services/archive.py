@@ -229,7 +229,13 @@ def pick(svc: Services, person_id: int, kind: str) -> tuple[Scope, list[Target]]
 
 
 def find_for(svc: Services, person_id: int, text: str) -> list[Target]:
-    return search(svc, text, scope_for(svc, person_id))
+    """/archive NAME: what the name matches within the supervisor's scope; a name that exists
+    only outside it is refused as such (another city's archive)."""
+    scope = scope_for(svc, person_id)
+    found = search(svc, text, scope)
+    if not found and scope.level != "province" and search(svc, text, Scope("province")):
+        raise ServiceError("archive.out_of_scope", name=text.strip())
+    return found
 
 
 def export_for(svc: Services, person_id: int, kind: str, ref: int

@@ -230,7 +230,7 @@ def pack_input(svc: Services, sub: Subject) -> PackInput:
                     v.number or "", v.visit_date, names[v.assignment_id], contact, c.status,
                     c.rating, c.comment, c.answered_at))
         cases = dict(s.execute(select(TypicalCase.visit_id, TypicalCase.highlight).where(
-            TypicalCase.visit_id.in_(visit_ids)))) if visit_ids else {}
+            TypicalCase.visit_id.in_(visit_ids))).all()) if visit_ids else {}
         visits = tuple(PackVisit(
             r.number or "", r.visit_date, r.created_at, names[r.assignment_id], r.mode,
             tuple(r.tasks or ()), r.summary,
