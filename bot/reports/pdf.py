@@ -154,7 +154,7 @@ def build(story: Sequence[Flowable], *, title: str, footer: str = "") -> bytes:
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.setFillColor(colors.HexColor("#777777"))
-        text = f"{footer}  ·  {doc.page}" if footer else str(doc.page)
+        text = f"{footer}　{doc.page}" if footer else str(doc.page)
         canvas.drawCentredString(A4[0] / 2, 10 * mm, text)
         canvas.restoreState()
 

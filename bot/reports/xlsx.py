@@ -144,8 +144,9 @@ def _styled(ws: WriteOnlyWorksheet, value: Any, kind: Kind, *, bold: bool) -> An
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
-    elif kind in _FORMATS and isinstance(value, int | float | date | datetime):
-        cell.number_format = _FORMATS[kind]
+    elif (kind in ("date", "datetime") and isinstance(value, date | datetime)) or (
+            kind in ("int", "float", "pct") and isinstance(value, int | float)):
+        cell.number_format = _FORMATS[kind]  # a count in a date column stays a count
     if bold:
         cell.font = _BOLD
     return cell

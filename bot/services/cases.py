@@ -84,7 +84,7 @@ def flag_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int, vi
                                         flagged_by=person_id, flagged_at=now))
         else:
             row.highlight, row.flagged_at = highlight, now
-        uow.audit.record(now, f"person:{person_id}", "case.flag", "visit", visit.id,
+        uow.audit.record(now, f"person:{person_id}", "typical_case.flag", "visit", visit.id,
                          {"number": visit.number, "highlight": [before, highlight]})
         uow.visits.mark(key, now)
     return Flag(visit.id, visit.number or "", "flagged", highlight)
@@ -98,7 +98,7 @@ def unflag(svc: Services, person_id: int, telegram_id: int, visit_id: int, *,
         row = uow.session.get(TypicalCase, visit.id)
         uow.pending.clear(telegram_id, PENDING, visit.id)
         if row is not None:
-            uow.audit.record(now, f"person:{person_id}", "case.unflag", "visit", visit.id,
+            uow.audit.record(now, f"person:{person_id}", "typical_case.unflag", "visit", visit.id,
                              {"number": visit.number, "highlight": [row.highlight, None]})
             uow.session.delete(row)
         return finish(uow, now, Flag(visit.id, visit.number or "", "unflagged"), reply)
