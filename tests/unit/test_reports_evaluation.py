@@ -127,7 +127,8 @@ def test_workbook_sheets_totals_first_and_frozen():
         assert ws.freeze_panes == "A3" and all(c.font.b for c in ws[2])
     visits = list(book["走访记录"].iter_rows(min_row=3, values_only=True))
     assert visits[0][:2] == ("V1", datetime(2026, 2, 20))
-    assert visits[0][5] == "共商发展思路、共创工作成果" and visits[0][9] == "推动惠明茶地理标志品牌建设"
+    assert visits[0][5] == "共商发展思路、共创工作成果"
+    assert visits[0][9] == "推动惠明茶地理标志品牌建设"
     assert visits[2][2] == datetime(2026, 7, 2, 10, 0)  # recorded at, local
     changes = list(book["修改与删除"].iter_rows(min_row=3, values_only=True))
     assert changes[0][2:] == ("修改", "服务情况、位置", "补充内容")
@@ -204,9 +205,9 @@ def test_archive_workbook():
         visits=(visit, gone),
         edits=(ArchiveEdit("V1", t("2026-03-02"), "edit", "陈静", ("needs",), "补录"),
                ArchiveEdit("V2", t("2026-03-02", 12), "delete", "陈静", (), None)),
-        consultations=(ArchiveConsultation(1, "惠明茶", "丽水市", "景宁畲族自治县", "茶企联系人", "问",
-                                           "closed", "陈静", t("2026-03-03"), None, None, None,
-                                           True, 5),),
+        consultations=(ArchiveConsultation(
+            1, "惠明茶", "丽水市", "景宁畲族自治县", "茶企联系人", "问", "closed", "陈静",
+            t("2026-03-03"), None, None, None, True, 5),),
         messages=(ArchiveMessage(1, t("2026-03-03", 11), "owner", "陈静", "答"),))
     book = load_workbook(io.BytesIO(archive_workbook(inp)))
     assert book.sheetnames == ["总览", "走访记录", "修改记录", "咨询", "咨询往来"]

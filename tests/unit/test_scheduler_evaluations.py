@@ -95,7 +95,8 @@ def test_cycle_end_notice():
 
 def test_period_codes_and_lookup():
     assert [p.code for p in periods_of([CYCLE], "envoy", POLICY)] == ["2025", "2026", "2027"]
-    assert [(p.start, p.end) for p in periods_of([CYCLE], "envoy", POLICY)][0] == (
+    first = periods_of([CYCLE], "envoy", POLICY)[0]
+    assert (first.start, first.end) == (
         date(2025, 7, 1), date(2025, 12, 31))  # clipped to the cycle
     assert [p.code for p in periods_of([CYCLE], "commissioner", POLICY)] == ["2025-2027"]
     found = period_by_code("2026", [CYCLE], "envoy", POLICY)
