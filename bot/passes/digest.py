@@ -5,6 +5,7 @@ needs action (sendDocument), written to the outbox once per supervisor per week.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,9 @@ from bot.delivery.out import Out, document, message
 from bot.handlers.common import run
 from bot.reports import (
     Digest,
+    DigestInput,
     FontMissing,
+    Scope,
     build_digest,
     coverage_chart,
     detail_workbook,
@@ -31,14 +34,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build(svc: Services, sup: Supervisor, at: datetime) -> Digest:
-    """One supervisor's digest, computed (blocking: run it in a thread)."""
-    lang = sup.language
+def read(svc: Services, at: datetime, lang: str, scope: Scope) -> DigestInput:
+    """The rows of a digest (every scope's: :func:`build_digest` keeps the supervisor's)."""
     label = period_label("quarter", at.astimezone(svc.policy.tz).date(), lang)
-    return build_digest(digest_service.digest_input(svc, sup.scope, at, label, lang), lang)
+    return digest_service.digest_input(svc, scope, at, label, lang)
 
 
-def render(svc: Services, sup: Supervisor, at: datetime
+def build(svc: Services, sup: Supervisor, at: datetime, inp: DigestInput | None = None
+          ) -> Digest:
+    """One supervisor's digest, computed (blocking: run it in a thread). ``inp``: rows read
+    once for the whole pass."""
+    if inp is None:
+        inp = read(svc, at, sup.language, sup.scope)
+    return build_digest(replace(inp, scope=sup.scope), sup.language)
+
+
+def render(svc: Services, sup: Supervisor, at: datetime, inp: DigestInput | None = None
            ) -> tuple[list[str], bytes | None, bytes]:
     """(text parts, PNG, xlsx) of one supervisor's digest. Blocking: run it in a thread.
 
@@ -46,7 +57,7 @@ def render(svc: Services, sup: Supervisor, at: datetime
     text and the workbook still go out.
     """
     lang = sup.language
-    digest = build(svc, sup, at)
+    digest = build(svc, sup, at, inp)
     try:
         png: bytes | None = coverage_chart(digest, lang)
     except FontMissing as exc:
@@ -62,10 +73,11 @@ def detail(svc: Services, sup: Supervisor, at: datetime) -> tuple[str, bytes]:
     return f"digest-detail-{day}.xlsx", detail_workbook(digest, sup.language)
 
 
-def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None) -> list[Out]:
+def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None,
+         inp: DigestInput | None = None) -> list[Out]:
     assert sup.telegram_id is not None
     chat = sup.telegram_id
-    parts, png, xlsx = render(svc, sup, at)
+    parts, png, xlsx = render(svc, sup, at, inp)
     day = at.astimezone(svc.policy.tz).date().isoformat()
 
     def k(part: str) -> str | None:
@@ -83,33 +95,41 @@ def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None) -> list[
     return found
 
 
-async def send(runtime: Runtime, sup: Supervisor, at: datetime, period: str | None
-               ) -> bool:
+async def send(runtime: Runtime, sup: Supervisor, at: datetime, period: str | None,
+               inp: DigestInput | None = None) -> bool:
     """One supervisor's digest: once per ``period`` (None: on demand, not recorded)."""
     svc = runtime.services
     if period is None:
         from bot.store.delivery_repo import StoredOut
 
-        runtime.deliver([StoredOut(None, o) for o in await run(outs, svc, sup, at, None)])
+        runtime.deliver([StoredOut(None, o)
+                         for o in await run(outs, svc, sup, at, None, inp)])
         return True
     key = f"digest:{period}:{sup.person_id}"
     done = await run(lambda: digest_service.enqueue_once(
-        svc, key, sup.person_id, outs(svc, sup, at, key)))
+        svc, key, sup.person_id, outs(svc, sup, at, key, inp)))
     runtime.deliver(done.sent)
     return done.value
 
 
 async def send_all(runtime: Runtime, at: datetime, period: str, person: str | None = None
                    ) -> dict[str, Any]:
+    """Every supervisor's digest. The rows are read once per language for the whole pass
+    (each supervisor's digest keeps the rows of their scope), not once per supervisor."""
     svc = runtime.services
     report: dict[str, Any] = {"sent": [], "already": [], "unbound": [], "blocked": []}
     blocked = await run(digest_service.blocked_chats, svc)
+    inputs: dict[str, DigestInput] = {}
     for sup in await run(digest_service.supervisors, svc, person):
         if sup.telegram_id is None:
             report["unbound"].append(sup.name)
-        elif sup.telegram_id in blocked:
+            continue
+        if sup.telegram_id in blocked:
             report["blocked"].append(sup.name)
-        elif await send(runtime, sup, at, period):
+            continue
+        if sup.language not in inputs:
+            inputs[sup.language] = await run(read, svc, at, sup.language, Scope("province"))
+        if await send(runtime, sup, at, period, inputs[sup.language]):
             report["sent"].append(sup.name)
         else:
             report["already"].append(sup.name)

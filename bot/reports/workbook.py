@@ -77,10 +77,6 @@ def digest_workbook(digest: Digest, lang: str | None = None) -> bytes:
                _col("grade", lang), _col("recorded_at", lang, "datetime")],
               [(a.person, role(a), a.unit, a.city, a.county, a.period, a.grade,
                 local(a.recorded_at, tz)) for a in digest.adjust])
-    add_sheet(wb, _sheet_name("unbound", lang),
-              [_col("name", lang), _col("role", lang), _col("unit", lang),
-               _col("city", lang), _col("county", lang)],
-              [(u.name, role(u), u.unit, u.city, u.county) for u in digest.unbound])
     return to_bytes(wb)
 
 
@@ -104,6 +100,11 @@ def detail_workbook(digest: Digest, lang: str | None = None) -> bytes:
         _col("mode", lang)],
         [(v.number, v.visit_date, v.person, label("role", v.role, lang), v.target, v.city,
           v.county, label("mode", v.mode, lang)) for v in digest.visits])
+    add_sheet(wb, _sheet_name("unbound", lang),
+              [_col("name", lang), _col("role", lang), _col("unit", lang),
+               _col("city", lang), _col("county", lang)],
+              [(u.name, label("role", u.role, lang), u.unit, u.city, u.county)
+               for u in digest.unbound])
     return to_bytes(wb)
 
 

@@ -20,7 +20,7 @@ from bot.reports import (
 )
 from tests.unit.test_reports_support import NOW, digest_input
 
-ZH_SHEETS = ["覆盖率", "逾期", "30天内到期", "异议", "待跟进", "逾期咨询", "需调整", "未绑定"]
+ZH_SHEETS = ["覆盖率", "逾期", "30天内到期", "异议", "待跟进", "逾期咨询", "需调整"]
 
 
 def _open(digest, lang="zh", book=digest_workbook):
@@ -51,7 +51,7 @@ def test_sheets_and_headers():
 def test_english_sheets():
     wb = _open(build_digest(digest_input()), "en")
     assert wb.sheetnames == ["Coverage", "Overdue", "Due within 30 days", "Disputes",
-                             "Follow-ups", "Consultations", "To adjust", "Not linked"]
+                             "Follow-ups", "Consultations", "To adjust"]
     assert wb["Overdue"]["B2"].value == "envoy"
 
 
@@ -64,7 +64,7 @@ def test_only_rows_that_need_action():
         assert value not in cells
     # …they are in the full detail, one tap away
     detail = _open(digest, book=detail_workbook)
-    assert detail.sheetnames == ["覆盖率", "走访要求", "近7天走访"]
+    assert detail.sheetnames == ["覆盖率", "走访要求", "近7天走访", "未绑定"]
     assert len(_rows(detail["走访要求"])) == len(digest.obligations) == 13
     assert [r[0] for r in _rows(detail["近7天走访"])] == ["V-0001", "V-0006", "V-0005", "V-0002"]
 
@@ -103,7 +103,9 @@ def test_cells_are_typed():
     disputes = _rows(wb["异议"])
     assert [r[0] for r in disputes] == ["V-0009", "V-0008"]  # the latest first
     assert disputes[0][6] == "那天没人来" and disputes[1][6] is None
-    assert _rows(wb["未绑定"])[0] == ["周杰", "服务专员", None, "杭州市", "余杭区"]
+    assert "未绑定" not in wb.sheetnames  # the administrator's to-do: in the full detail
+    detail = _open(build_digest(digest_input()), book=detail_workbook)
+    assert _rows(detail["未绑定"])[0] == ["周杰", "服务专员", None, "杭州市", "余杭区"]
     assert [r[1] for r in _rows(wb["逾期咨询"])] == ["冯老师", "吴总"]
 
 
