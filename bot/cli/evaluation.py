@@ -74,7 +74,8 @@ def pack(ctx: typer.Context,
               "period": inp.period_code,
               "grade": inp.record.grade.key if inp.record else None})
         return
-    typer.echo(raw("cli.pack_written", st.lang, files="、".join(files), visits=fig.visits,
+    typer.echo(raw("cli.pack_written", st.lang, files=raw("sep.list", st.lang).join(files),
+                   visits=fig.visits,
                    on_site=fig.on_site, met=fig.windows_met, total=fig.windows_total,
                    confirmed=fig.confirmed, disputed=fig.disputed,
                    consultations=fig.consultations, on_time=fig.answered_on_time))

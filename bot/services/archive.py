@@ -28,8 +28,9 @@ from bot.reports.archive import (
 )
 from bot.reports.evaluation import safe_file_name
 from bot.services.container import Services
+from bot.services.digest import scope_of
 from bot.services.errors import ServiceError
-from bot.services.evaluations import _changed_fields, find_person
+from bot.services.evaluations import changed_fields, find_person
 from bot.store.models import (
     Assignment,
     AuditEntry,
@@ -212,8 +213,6 @@ def search(svc: Services, text: str, scope: Scope) -> list[Target]:
 
 def scope_for(svc: Services, person_id: int) -> Scope:
     """The remit of a supervisor or administrator; anyone else is refused."""
-    from bot.services.digest import scope_of
-
     with svc.uow() as uow:
         person = uow.people.get(person_id)
         if person is None or not ({"supervisor", "admin"} & person.role_names):
@@ -359,7 +358,7 @@ def _visits(svc: Services, s: Session, aids: list[int],
             edits.append(ArchiveEdit(
                 numbers.get(a.object_id or 0, ""), a.at,
                 "edit" if a.action == "visit.edit" else "delete", _actor(a.actor, names),
-                _changed_fields(a.details) if a.action == "visit.edit" else (), a.note))
+                changed_fields(a.details) if a.action == "visit.edit" else (), a.note))
     visits = []
     for v in sorted(rows, key=lambda r: (r.visit_date, r.id)):
         city, county = where.get(v.assignment_id, (None, None))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bot.reports import Scope
 from bot.reports.archive import CaseRow
+from bot.services.archive import scope_for
 from bot.services.base import Done, Render, finish
 from bot.services.container import Services
 from bot.services.errors import ServiceError
@@ -171,6 +172,4 @@ def now_local(svc: Services) -> datetime:
 
 def export_for(svc: Services, person_id: int, period: Period) -> tuple[CaseRow, ...]:
     """The quarter's typical cases within a supervisor's scope."""
-    from bot.services.archive import scope_for
-
     return export(svc, period, scope_for(svc, person_id))

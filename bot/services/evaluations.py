@@ -179,7 +179,8 @@ def _deadlines(svc: Services, asked: datetime) -> tuple[datetime, datetime]:
 _FIELD_NAMES = {"latitude": "location", "longitude": "location", "location_live": "location"}
 
 
-def _changed_fields(details: dict[str, Any]) -> tuple[str, ...]:
+def changed_fields(details: dict[str, Any]) -> tuple[str, ...]:
+    """The fields a ``visit.edit`` audit entry records as changed (the location once)."""
     names = [_FIELD_NAMES.get(k, k) for k in details if k not in (
         "confirmation_reset", "number", "summary_before")]
     return tuple(dict.fromkeys(names))
@@ -246,7 +247,7 @@ def pack_input(svc: Services, sub: Subject) -> PackInput:
         changes = tuple(PackChange(
             a.at, by_id[a.object_id].number or str(a.details.get("number") or ""),
             "edit" if a.action == "visit.edit" else "delete",
-            _changed_fields(a.details) if a.action == "visit.edit" else (), a.note)
+            changed_fields(a.details) if a.action == "visit.edit" else (), a.note)
             for a in s.scalars(select(AuditEntry).where(
                 AuditEntry.object_type == "visit", AuditEntry.object_id.in_(visit_ids),
                 AuditEntry.action.in_(("visit.edit", "visit.delete")))

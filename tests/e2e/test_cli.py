@@ -108,7 +108,10 @@ def test_every_command_has_help(env):
                  ["invite", "--help"], ["run", "--help"], ["status", "--help"],
                  ["reminders", "run", "--help"], ["digest", "send", "--help"],
                  ["knowledge", "lint", "--help"], ["knowledge", "gaps", "--help"],
-                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"]):
+                 ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"],
+                 ["evaluation", "pack", "--help"], ["evaluation", "record", "--help"],
+                 ["evaluation", "letters", "--help"], ["archive", "export", "--help"],
+                 ["archive", "cases", "--help"]):
         code, out, _ = ipbot(*args)
         assert code == 0 and "Usage" in out, args
 
@@ -200,3 +203,38 @@ def test_run_with_a_malformed_policy_stops_with_file_line_and_reason(env, tmp_pa
     code, _, err = ipbot("run")
     assert code == 2 and err.count("\n") == 1
     assert "policy.yaml:" in err and "reminder_lead_days" in err
+
+
+def test_evaluation_commands_without_visits(env, tmp_path):
+    """Periods, packs and letters on the sample rosters (nobody has visited yet); every
+    failure is one line and a non-zero exit."""
+    load_examples()
+    at = ("--at", "2027-01-05T10:00")
+    code, out, _ = ipbot("evaluation", "pack", "赵磊", "--out", str(tmp_path), "--json", *at)
+    pack = json.loads(out)  # the default period: the latest that has ended
+    assert code == 0 and (pack["period"], pack["role"]) == ("2026", "envoy")
+    assert (pack["visits"], pack["windows_met"], pack["windows_total"]) == (0, 0, 4)
+    assert all(Path(f).exists() for f in pack["files"])
+    code, out, _ = ipbot("evaluation", "pack", "王敏", "--out", str(tmp_path), "--lang", "en",
+                         *at)
+    assert code == 0 and "王敏-2026-2027.xlsx" in out and "obligations met on time 0/4" in out
+    for args, message in (
+            (("evaluation", "pack", "无名氏"), "找不到"),
+            (("evaluation", "pack", "赵磊", "--period", "2031"), "可选：2026、2027"),
+            (("evaluation", "pack", "周洁"), "不是服务专员或特派员"),
+            (("evaluation", "pack", "赵磊", "--out", "/proc/no/such/dir", *at), "无法写入"),
+            (("evaluation", "record", "赵磊", "--period", "2027", "--grade", "称职",
+              "--by", "周洁", "--at", "2026-06-01"), "尚未开始"),
+            (("--lang", "en", "evaluation", "record", "赵磊", "--period", "2026", "--grade",
+              "称职", "--by", "钱峰", "--comment", "长" * 1001, *at), "within 1000"),
+            (("archive", "cases", "--quarter", "2026-Q5", "--out", str(tmp_path / "c.xlsx")),
+             "2026-Q1")):
+        code, _, err = ipbot(*args)
+        assert code == 1 and message in err and err.count("\n") == 1, (args, err)
+    code, out, _ = ipbot("evaluation", "record", "赵磊", "--period", "2026", "--grade", "优秀",
+                         "--by", "钱峰", "--json", *at)  # an administrator may record too
+    assert code == 0 and json.loads(out)["grade"] == "excellent"
+    code, out, _ = ipbot("evaluation", "letters", "--period", "2026", "--out",
+                         str(tmp_path / "letters"), "--json", *at)
+    letters = json.loads(out)
+    assert code == 0 and (letters["units"], letters["people"], letters["evaluated"]) == (2, 2, 1)
