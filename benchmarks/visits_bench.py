@@ -1,6 +1,8 @@
-"""Log N complete visits through the real Application and the local Bot API server; print
-visits per second and p50/p99 reply latency per step, next to a bare python-telegram-bot echo
-handler driven the same way (same server, same number of round trips) in the same run.
+"""Log N complete visits through the real runtime (durable inbound, one service call per
+update, the outbox) and the local Bot API server; print visits per second, p50/p99 latency
+per step, Bot API calls per button step and database units of work per update, next to a
+bare python-telegram-bot echo bot driven the same way (same server, same number of round
+trips) in the same run.
 
     .venv/bin/python benchmarks/visits_bench.py [--visits 1000] [--users 10]
 """
@@ -12,24 +14,25 @@ import asyncio
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import event
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.fakeapi import FakeBotAPI, FakeUser
-from bot.fakeapi.ptb import application_builder
-from bot.runner import running
-from bot.services import invites
+from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
+from bot.fakeapi.ptb import application_builder, running
+from bot.runtime import running as running_bot
+from bot.services import delivery, identity, invites
 from bot.services.container import Services
+from bot.services.identity import TelegramUser
 from bot.store import migrate
 from bot.store.models import Assignment, Cycle, Entity, Person, PersonRole
 
@@ -41,10 +44,20 @@ class Timer:
     def __init__(self) -> None:
         self.samples: dict[str, list[float]] = defaultdict(list)
 
-    async def step(self, name: str, user: FakeUser, action):  # type: ignore[no-untyped-def]
+    async def message(self, name: str, user: FakeUser, action):  # type: ignore[no-untyped-def]
+        """A step whose reply is a new message."""
         start = time.perf_counter()
         await action
-        msg = await user.expect_message(timeout=30)
+        msg = await user.expect_message(timeout=60)
+        self.samples[name].append(time.perf_counter() - start)
+        return msg
+
+    async def edit(self, name: str, user: FakeUser, msg: SentMessage, button: str
+                   ) -> SentMessage:
+        """A button step whose reply edits the pressed message in place."""
+        start = time.perf_counter()
+        await user.press(msg, button)
+        await user.expect_edit(msg, timeout=60)
         self.samples[name].append(time.perf_counter() - start)
         return msg
 
@@ -54,21 +67,22 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+BUTTON_STEPS = ("how", "what", "what-toggle", "summary", "followups", "photos", "integrity",
+                "review", "submit")
+
+
 async def one_visit(user: FakeUser, timer: Timer) -> None:
-    prompt = await timer.step("when", user, user.send("/visit"))  # one entity: no "whom"
-    prompt = await timer.step("how", user, user.press(prompt, "昨天"))
-    prompt = await timer.step("what", user, user.press(prompt, "📞 电话"))
-    start = time.perf_counter()
-    await user.press(prompt, "▫️ 宣讲政策")
-    await user.expect_edit(prompt, timeout=30)
-    timer.samples["what-toggle"].append(time.perf_counter() - start)
-    await timer.step("summary", user, user.press(prompt, "下一步 ▶️"))
-    prompt = await timer.step("needs", user, user.send("电话了解企业专利布局情况并宣讲政策。"))
-    prompt = await timer.step("followups", user, user.press(prompt, "⏭ 跳过"))
-    prompt = await timer.step("photos", user, user.press(prompt, "⏭ 跳过"))
-    prompt = await timer.step("integrity", user, user.press(prompt, "⏭ 跳过"))
-    prompt = await timer.step("review", user, user.press(prompt, "✅ 我确认"))
-    await timer.step("submit", user, user.press(prompt, "✅ 提交"))
+    prompt = await timer.message("when", user, user.send("/visit"))  # one entity: no "whom"
+    await timer.edit("how", user, prompt, "昨天")
+    await timer.edit("what", user, prompt, "📞 电话")
+    await timer.edit("what-toggle", user, prompt, "▫️ 宣讲政策")
+    await timer.edit("summary", user, prompt, "下一步 ▶️")
+    prompt = await timer.message("needs", user, user.send("电话了解企业专利布局情况并宣讲政策。"))
+    await timer.edit("followups", user, prompt, "⏭ 跳过")
+    await timer.edit("photos", user, prompt, "⏭ 跳过")
+    await timer.edit("integrity", user, prompt, "⏭ 跳过")
+    await timer.edit("review", user, prompt, "✅ 我确认")
+    await timer.edit("submit", user, prompt, "✅ 提交")
 
 
 def seed(services: Services, users: int) -> None:
@@ -82,14 +96,41 @@ def seed(services: Services, users: int) -> None:
             entity = Entity(name=f"企业{i}", category="tech_enterprise", created_at=now)
             uow.session.add_all([person, entity])
             uow.session.flush()
-            for e in (entity,):
-                uow.session.add(Assignment(cycle_id=cycle.id, person_id=person.id,
-                                           role="commissioner", entity_id=e.id,
-                                           start_date=cycle.start_date, created_at=now))
+            uow.session.add(Assignment(cycle_id=cycle.id, person_id=person.id,
+                                       role="commissioner", entity_id=entity.id,
+                                       start_date=cycle.start_date, created_at=now))
         uow.commit()
 
 
-async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> tuple:
+class Counted:
+    """Database units of work (connection checkouts) and statements, by who made them."""
+
+    def __init__(self, services: Services) -> None:
+        self.checkouts = 0
+        self.statements = 0
+        self.bookkeeping_seconds: Counter[str] = Counter()
+        event.listen(services.engine, "checkout", self._checkout)
+        event.listen(services.engine, "before_cursor_execute", self._statement)
+        for name in ("record_updates", "write_results"):
+            original = getattr(delivery, name)
+
+            def timed(*a, _o=original, _n=name, **k):  # type: ignore[no-untyped-def]
+                start = time.perf_counter()
+                try:
+                    return _o(*a, **k)
+                finally:
+                    self.bookkeeping_seconds[_n] += time.perf_counter() - start
+
+            setattr(delivery, name, timed)
+
+    def _checkout(self, *_a: object) -> None:
+        self.checkouts += 1
+
+    def _statement(self, *_a: object) -> None:
+        self.statements += 1
+
+
+async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> dict:
     url = f"sqlite:///{db}"
     migrate.upgrade(url)
     settings = Settings(token=TOKEN, database_url=url, api_base_url=server.base_url,
@@ -97,14 +138,17 @@ async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> 
     services = Services.create(settings, FixedClock(datetime(2026, 6, 1, 10, tzinfo=TZ)))
     seed(services, n_users)
     users = []
-    app = build_application(services)
+    for i in range(n_users):
+        user = server.user(first_name=f"专员{i}", started=True)
+        code = invites.issue(services, person=f"专员{i}").code
+        identity.bind(services, code, TelegramUser(user.id, f"专员{i}", "zh-hans"))
+        users.append(user)
     timer = Timer()
-    async with running(app):
-        for i in range(n_users):
-            user = server.user(first_name=f"专员{i}")
-            await user.send(f"/start {invites.issue(services, person=f'专员{i}').code}")
-            await user.expect_message(timeout=30)
-            users.append(user)
+    async with running_bot(services) as runtime:
+        await asyncio.sleep(0)
+        counted = Counted(services)
+        calls_before = len(server.calls())
+        updates_before = len(server.calls("getUpdates"))
         per_user = visits // n_users
         start = time.perf_counter()
 
@@ -114,12 +158,18 @@ async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> 
 
         await asyncio.gather(*(run_user(u) for u in users))
         elapsed = time.perf_counter() - start
+        await runtime.settle()
+        calls = Counter(c.method for c in server.calls()[calls_before:])
+        polls = len(server.calls("getUpdates")) - updates_before
     services.close()
-    return per_user * n_users, elapsed, timer
+    return {"done": per_user * n_users, "elapsed": elapsed, "timer": timer,
+            "calls": calls, "polls": polls, "checkouts": counted.checkouts,
+            "statements": counted.statements, "bookkeeping": counted.bookkeeping_seconds}
 
 
 async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tuple:
-    """The same number of round trips (half messages, half button presses) to a bare echo."""
+    """The same number of round trips (half messages, half button presses) to a bare echo
+    bot that answers a message with a message and a press with an edit (and its answer)."""
 
     async def echo(update: Update, context) -> None:  # type: ignore[no-untyped-def]
         await update.effective_chat.send_message(
@@ -127,10 +177,12 @@ async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tupl
             reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="b")]]))
 
     async def press(update: Update, context) -> None:  # type: ignore[no-untyped-def]
-        await update.callback_query.answer()
-        await update.effective_chat.send_message("pressed")
+        query = update.callback_query
+        context.application.create_task(query.answer())
+        await query.edit_message_text(f"pressed {query.id}", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("b", callback_data="b")]]))
 
-    app = application_builder(server).build()
+    app = application_builder(server).concurrent_updates(64).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(press))
     timer = Timer()
@@ -140,12 +192,12 @@ async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tupl
         start = time.perf_counter()
 
         async def run_user(u: FakeUser) -> None:
-            msg = await timer.step("echo", u, u.send("hello"))
+            msg = await timer.message("echo", u, u.send("hello"))
             for k in range(per_user - 1):
                 if k % 2:
-                    msg = await timer.step("echo", u, u.send("hello"))
+                    msg = await timer.message("echo", u, u.send("hello"))
                 else:
-                    await timer.step("echo", u, u.press(msg, "b"))
+                    await timer.edit("echo", u, msg, "b")
 
         await asyncio.gather(*(run_user(u) for u in users))
         elapsed = time.perf_counter() - start
@@ -159,27 +211,37 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeBotAPI(token=TOKEN, bot_username="bench_bot") as server:
-            done, elapsed, timer = await bench_bot(server, args.visits, args.users,
-                                                   Path(tmp) / "bench.sqlite3")
+            bot = await bench_bot(server, args.visits, args.users, Path(tmp) / "bench.sqlite3")
+        timer, done, elapsed = bot["timer"], bot["done"], bot["elapsed"]
         steps = sum(len(v) for v in timer.samples.values())
         async with FakeBotAPI(token=TOKEN, bot_username="bench_bot") as server:
             trips, e_elapsed, e_timer = await bench_echo(server, steps, args.users)
     all_steps = [x for v in timer.samples.values() for x in v]
+    button_steps = sum(len(timer.samples[s]) for s in BUTTON_STEPS)
     echo = e_timer.samples["echo"]
+    calls = bot["calls"]
     print(f"visits logged: {done} by {args.users} users in {elapsed:.1f} s "
           f"-> {done / elapsed:.1f} visits/s ({steps} round trips, {steps / elapsed:.0f}/s)")
-    print(f"echo baseline: {trips} round trips in {e_elapsed:.1f} s "
-          f"-> {trips / e_elapsed:.0f}/s, i.e. {trips / e_elapsed / (steps / done):.1f} "
-          f"visit-equivalents/s")
+    print(f"echo baseline: {trips} round trips in {e_elapsed:.1f} s -> {trips / e_elapsed:.0f}/s")
     print(f"{'step':<12}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}")
     for name, values in timer.samples.items():
         print(f"{name:<12}{len(values):>7}{pct(values, .5):>9.1f}{pct(values, .99):>9.1f}")
     print(f"{'all steps':<12}{len(all_steps):>7}{pct(all_steps, .5):>9.1f}"
           f"{pct(all_steps, .99):>9.1f}")
     print(f"{'echo':<12}{len(echo):>7}{pct(echo, .5):>9.1f}{pct(echo, .99):>9.1f}")
-    print(f"ratio bot/echo: p50 x{pct(all_steps, .5) / pct(echo, .5):.1f}, "
-          f"p99 x{pct(all_steps, .99) / pct(echo, .99):.1f}, "
+    print(f"ratio bot/echo: p50 x{pct(all_steps, .5) / pct(echo, .5):.2f}, "
+          f"p99 x{pct(all_steps, .99) / pct(echo, .99):.2f}, "
           f"throughput x{(steps / elapsed) / (trips / e_elapsed):.2f}")
+    edits = calls["editMessageText"] + calls["editMessageReplyMarkup"]
+    print(f"Bot API calls per button step: {edits / button_steps:.2f} awaited (edit) + "
+          f"{calls['answerCallbackQuery'] / button_steps:.2f} unawaited (answerCallbackQuery); "
+          f"per text step {calls['sendMessage'] / (steps - button_steps):.2f} (sendMessage)")
+    print(f"database units of work per update: {bot['checkouts'] / steps:.2f} "
+          f"({bot['statements'] / steps:.1f} statements); of which the bookkeeping of "
+          f"durable inbound and outbox results took "
+          f"{sum(bot['bookkeeping'].values()) / elapsed * 100:.0f} % of the wall time "
+          f"({', '.join(f'{k} {v:.1f} s' for k, v in bot['bookkeeping'].items())}); "
+          f"getUpdates batches: {bot['polls']}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Logging set-up: one line per event with its level, logger and the update being processed,
-as text or as one JSON object (``IPBOT_LOG_FORMAT``). The bot token never reaches a line.
+as text or as one JSON object (``IPBOT_LOG_FORMAT``). The bot token and the webhook secret
+never reach a line.
 
 Whoever processes an update sets :data:`current_update_id` (or uses :func:`update_context`)
 for the task that handles it; every line logged in that task carries the id.
@@ -115,9 +116,10 @@ def setup_logging(settings: Settings, level: int | str | None = None,
     """
     wanted = settings.log_level if level is None else level
     level = logging.getLevelNamesMapping()[wanted] if isinstance(wanted, str) else wanted
-    secret = settings.token.get_secret_value().strip() if settings.token else ""
-    formatter = JsonFormatter([secret]) if settings.log_format == "json" else TextFormatter(
-        [secret])
+    secrets = [s.get_secret_value().strip() for s in (settings.token, settings.webhook_secret)
+               if s is not None]
+    formatter = JsonFormatter(secrets) if settings.log_format == "json" else TextFormatter(
+        secrets)
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(formatter)
     handler.addFilter(UpdateIdFilter())

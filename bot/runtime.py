@@ -1,12 +1,16 @@
 """A running bot: the Application, the instance lease, durable inbound updates, the outbox
 sender and the scheduler tick.
 
-* **Lease.** Only the instance holding the lease polls Telegram, sends and runs passes; a
+* **Lease.** Only the instance holding the lease receives updates, sends and runs passes; a
   second ``ipbot run`` waits as a standby and takes over when the holder stops renewing.
-* **Durable inbound.** Updates are written to the database *before* the next ``getUpdates``
-  confirms them (our own polling loop: PTB's ``Updater`` confirms a batch before processing
-  it). Each update is marked done in the transaction of its effects; at start-up whatever was
-  recorded and not done is processed again.
+* **Durable inbound.** Updates are written to the database *before* Telegram is told they
+  arrived: before the next ``getUpdates`` confirms them (our own polling loop: PTB's
+  ``Updater`` confirms a batch before processing it), or before the webhook answers 200
+  (``bot.listener``). Each update is marked done in the transaction of its effects; at
+  start-up whatever was recorded and not done is processed again.
+* **Webhook or polling.** In webhook mode the lease holder calls ``setWebhook`` when it
+  becomes active (pending updates kept); in polling mode it calls ``deleteWebhook`` (pending
+  updates kept) before its first ``getUpdates``.
 * **Outbox.** Handlers and passes write what they owe into the outbox in their transaction;
   the sender delivers it (see ``bot.delivery.sender``). A sweep picks up rows that a crash or
   a failure left behind.
@@ -21,16 +25,25 @@ import contextlib
 import logging
 import os
 import socket
-import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 
+from bot.config import Webhook
 from bot.delivery.out import message
 from bot.delivery.sender import OutboxSender
 from bot.delivery.turn import Turn
@@ -69,21 +82,25 @@ PassFn = Callable[["Runtime", schedule.Slot], Awaitable[dict[str, Any]]]
 
 
 class Runtime:
+    """``webhook``: receive updates over HTTP (``bot.listener`` serves them) instead of
+    polling; the runtime sets the webhook when it becomes active."""
+
     def __init__(self, services: Services, *, scheduler: bool = True, poll: bool = True,
-                 holder: str | None = None) -> None:
+                 holder: str | None = None, webhook: Webhook | None = None) -> None:
         from bot.app import build_application
 
         self.services = services
         self.settings = services.settings
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
-        self.scheduler, self.poll = scheduler, poll
+        self.scheduler, self.webhook = scheduler, webhook
+        self.poll = poll and webhook is None
         self.hints = ActorHints()
         self.app: Application = build_application(services, self)
         self.sender = OutboxSender(
             self.app.bot, services.clock, services.timer,
             write=self._write_results, block=self._block,
             lookup=lambda key: run(delivery.message_id_of, services, key),
-            problem=self._send_problem)
+            problem=self._send_problem, results=services.results)
         self.active = asyncio.Event()
         self.stopped = asyncio.Event()
         self._in_queue: set[int] = set()
@@ -93,7 +110,8 @@ class Runtime:
         self._failed: list[tuple[int, str]] = []
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._reports: dict[str, tuple[float, int]] = {}
-        self.last_update_done: float | None = None
+        self.last_update_done: datetime | None = None  # on the injected clock
+        self.fatal: asyncio.Future[BaseException] | None = None  # set when it cannot go on
 
     # ── lifecycle ─────────────────────────────────────────────────────
 
@@ -104,6 +122,7 @@ class Runtime:
         if problems:
             log.error("knowledge folder has %d problem(s); serving no FAQ answers until "
                       "/reload:\n%s", len(problems), "\n".join(map(str, problems[:20])))
+        self.fatal = asyncio.get_running_loop().create_future()
         await self.app.initialize()
         await self.app.start()
         self.sender.start()
@@ -122,7 +141,7 @@ class Runtime:
                 lease.result()  # re-raise what stopped it
 
     async def stop(self) -> None:
-        for name in ("lease", "poll", "sweep"):
+        for name in ("lease", "poll", "webhook", "sweep"):
             task = self._tasks.pop(name, None)
             if task is not None:
                 task.cancel()
@@ -170,7 +189,9 @@ class Runtime:
         for payload in await run(delivery.pending_updates, self.services):
             await self._enqueue(payload)
         await self.sweep()
-        if self.poll:
+        if self.webhook is not None:
+            self._tasks["webhook"] = asyncio.create_task(self._set_webhook(), name="webhook")
+        elif self.poll:
             self._tasks["poll"] = asyncio.create_task(self._poll_loop(), name="poll")
         self._tasks["sweep"] = asyncio.create_task(self._sweep_loop(), name="sweep")
         if self.scheduler:
@@ -180,30 +201,72 @@ class Runtime:
     async def _become_standby(self) -> None:
         self.active.clear()
         self._stop_jobs()
-        for name in ("poll", "sweep"):
+        for name in ("poll", "webhook", "sweep"):
             task = self._tasks.pop(name, None)
             if task is not None:
                 task.cancel()
 
+    def _fail(self, exc: BaseException) -> None:
+        """Something the process cannot go on without (``ipbot run`` stops, exit code 1)."""
+        if self.fatal is not None and not self.fatal.done():
+            self.fatal.set_result(exc)
+
     # ── inbound ───────────────────────────────────────────────────────
+
+    async def _set_webhook(self) -> None:
+        """Point Telegram at our URL (keeping what it holds for us); retried until it
+        answers. A refusal (a bad URL, say) stops the process: it could receive nothing."""
+        assert self.webhook is not None
+        backoff = 1.0
+        while True:
+            try:
+                await self.app.bot.set_webhook(
+                    url=self.webhook.url, secret_token=self.webhook.secret,
+                    allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+            except BadRequest as exc:  # "bad webhook: ..." (a NetworkError subclass)
+                self._refused_webhook(exc)
+                return
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (NetworkError, TimedOut) as exc:
+                log.warning("setWebhook failed (%s); retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            except TelegramError as exc:  # a refused token, say
+                self._refused_webhook(exc)
+                return
+            log.info("webhook set: Telegram posts updates to %s", self.webhook.url)
+            return
+
+    def _refused_webhook(self, exc: TelegramError) -> None:
+        log.critical("setWebhook was refused: %s; stopping", exc)
+        self._fail(exc)
 
     async def _poll_loop(self) -> None:
         last = await run(delivery.last_update_id, self.services)
         offset = last + 1 if last is not None else None
         timeout = self.settings.poll_timeout
         backoff = 1.0
+        webhook_deleted = False
         while True:
             try:
+                if not webhook_deleted:
+                    # back from webhook mode: getUpdates is refused while a webhook is set
+                    await self.app.bot.delete_webhook(drop_pending_updates=False)
+                    webhook_deleted = True
                 raw = await self.app.bot.do_api_request(
                     "getUpdates", api_kwargs={"offset": offset, "timeout": timeout,
                                               "allowed_updates": ALLOWED_UPDATES},
                     read_timeout=timeout + 10)
-            except Conflict:
-                self.report("conflict", "getUpdates: another poller is using this token")
+            except Conflict as exc:  # another poller, or a webhook set by someone else
+                self.report("conflict", f"getUpdates: {exc.message}")
                 await asyncio.sleep(5.0)
                 continue
-            except InvalidToken:
+            except InvalidToken as exc:
                 log.critical("the Bot API refused the token; stopping")
+                self._fail(exc)
                 raise
             except (NetworkError, TimedOut) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
@@ -215,16 +278,21 @@ class Runtime:
                 continue
             offset = await self.receive(raw)
 
-    async def receive(self, raw: Sequence[dict[str, Any]]) -> int:
+    async def receive(self, raw: Sequence[dict[str, Any]], *, retry: bool = True) -> int:
         """Record a batch durably, then queue the new ones; returns the next offset.
 
-        Used by polling and by the webhook (which answers 200 only after this returns)."""
+        Used by polling and by the webhook (which answers 200 only after this returns).
+        ``retry=False``: raise when the batch cannot be recorded (the webhook answers an
+        error and Telegram delivers again) instead of retrying until it can."""
         while True:
             try:
                 new, actors = await run(delivery.record_updates, self.services, raw)
                 break
             except Exception:
                 self.report("inbound", "could not record incoming updates (database?)")
+                if not retry:
+                    log.exception("could not record %d updates", len(raw))
+                    raise
                 log.exception("could not record %d updates; retrying", len(raw))
                 await asyncio.sleep(2.0)
         fresh = set(new)
@@ -252,7 +320,7 @@ class Runtime:
         if not self._in_queue:
             self._drained.set()
         self.hints.take(turn.update_id)
-        self.last_update_done = _time.monotonic()
+        self.last_update_done = self.services.clock.now()
         if turn.error is not None:
             self.sender.failed_update(turn.update_id, turn.error)
         elif not turn.marked:
@@ -376,6 +444,10 @@ class Runtime:
             await self.sender.idle()
             if not self.busy():
                 return
+
+
+def _seconds(value: Any) -> float:
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
 
 
 def _sender_id(payload: dict[str, Any]) -> int | None:

@@ -8,14 +8,15 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import JsonOpt, emit, fail, parse_date, state
+from bot.config import ConfigError
 from bot.i18n import raw
-from bot.services import cycles, invites, rosters
 from bot.services.errors import ServiceError
-from bot.store import migrate
 
 
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply every pending migration (ipbot run does this too)."""
+    from bot.store import migrate
+
     st = state(ctx)
     url = st.settings().database_url
     migrate.upgrade(url)
@@ -29,6 +30,8 @@ def import_roster(
     as_json: JsonOpt = False,
 ) -> None:
     """Import a roster file. Any bad row: nothing is imported and every bad row is listed."""
+    from bot.services import rosters
+
     st = state(ctx)
     if kind not in rosters.rosters.KINDS:
         fail(st, f"KIND must be one of: {', '.join(rosters.rosters.KINDS)}")
@@ -62,6 +65,8 @@ def cycle_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a service cycle (two years by default)."""
+    from bot.services import cycles
+
     st = state(ctx)
     day = parse_date(st, start)
     try:
@@ -76,6 +81,8 @@ def cycle_create(
 
 def cycle_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the service cycles."""
+    from bot.services import cycles
+
     st = state(ctx)
     views = cycles.list_all(st.services(migrated=True))
     if as_json:
@@ -99,6 +106,8 @@ def invite(
 ) -> None:
     """Issue a single-use invite link for a person, or for a contact of an entity or of a
     region."""
+    from bot.services import invites
+
     st = state(ctx)
     svc = st.services(migrated=True)
     try:
@@ -116,23 +125,44 @@ def invite(
         typer.echo(raw("cli.invite", st.lang, target=issued.target, expires=expires, link=link))
 
 
-def run(ctx: typer.Context) -> None:
-    """Start the bot (long polling against IPBOT_API_BASE_URL). Migrates the database first.
+def run(
+    ctx: typer.Context,
+    webhook: Annotated[bool, typer.Option(
+        "--webhook", help="Take updates over HTTP (IPBOT_WEBHOOK_URL, IPBOT_WEBHOOK_LISTEN, "
+                          "IPBOT_WEBHOOK_SECRET) instead of long polling.")] = False,
+) -> None:
+    """Start the bot (long polling against IPBOT_API_BASE_URL, or a webhook with --webhook).
+    Migrates the database first.
 
     A second instance on the same database waits as a standby and takes over when the first
-    stops."""
+    stops. GET /healthz reports on the instance (the webhook listener, or IPBOT_HEALTH_LISTEN
+    when polling)."""
     from bot.runner import run_bot
+    from bot.store import migrate
     from scheduler.policy import PolicyError, load_policy
 
     st = state(ctx)
     settings = st.settings()
     try:
         settings.require_token()
-    except Exception as exc:  # ConfigError
+        hook = settings.require_webhook() if webhook else None
+    except ConfigError as exc:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
     try:
         policy = load_policy(settings.policy_file) if settings.policy_file else None
     except PolicyError as exc:
         fail(st, raw("cli.config_error", st.lang, error=str(exc)), code=2)
-    migrate.upgrade(settings.database_url)
-    run_bot(settings, policy)
+    from bot.cli.common import one_line
+    from bot.runner import Unreachable
+
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:  # the database cannot be opened or upgraded
+        fail(st, raw("cli.database_unusable", st.lang, error=one_line(exc)))
+    try:
+        code = run_bot(settings, policy, webhook=hook)
+    except Unreachable as exc:
+        fail(st, raw("cli.api_unreachable", st.lang, url=settings.api_base_url,
+                     error=str(exc)))
+    if code:
+        raise typer.Exit(code)

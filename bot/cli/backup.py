@@ -9,7 +9,6 @@ import typer
 
 from bot.cli.common import JsonOpt, emit, fail, state
 from bot.i18n import raw
-from bot.services import backup as backups
 from bot.services.errors import ServiceError
 
 
@@ -21,6 +20,8 @@ def backup(
 ) -> None:
     """Back up the database to FILE while the bot runs (SQLite: a database file;
     PostgreSQL: a pg_dump custom-format archive)."""
+    from bot.services import backup as backups
+
     st = state(ctx)
     try:
         done = backups.backup(st.settings().database_url, file, force=force)
@@ -43,6 +44,8 @@ def restore(
 ) -> None:
     """Restore the database from FILE, then upgrade it to this program's schema revision.
     Refuses a database that holds data unless --force, and a backup from a newer program."""
+    from bot.services import backup as backups
+
     st = state(ctx)
     try:
         done = backups.restore(st.settings().database_url, file, force=force)

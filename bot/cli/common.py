@@ -7,18 +7,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from telegram import Bot
 
-from bot.clock import FixedClock
-from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import raw
-from bot.render import problem
-from bot.services.container import Services
-from bot.store import migrate
-from scheduler.policy import PolicyError
+
+if TYPE_CHECKING:  # imported where used: `ipbot --help` loads none of them
+    from bot.config import Settings
+    from bot.services.container import Services
 
 
 @dataclass
@@ -28,6 +25,8 @@ class CliState:
     _services: Services | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
+        from bot.config import ConfigError, load_settings
+
         if self._settings is None:
             try:
                 self._settings = load_settings()
@@ -36,6 +35,11 @@ class CliState:
         return self._settings
 
     def services(self, *, migrated: bool = False, at: datetime | None = None) -> Services:
+        from bot.clock import FixedClock
+        from bot.services.container import Services
+        from bot.store import migrate
+        from scheduler.policy import PolicyError
+
         if self._services is None:
             settings = self.settings()
             if migrated:
@@ -48,15 +52,26 @@ class CliState:
 
     def token(self) -> str:
         """The bot token, or one line saying it is missing."""
+        from bot.config import ConfigError
+
         try:
             return self.settings().require_token()
         except ConfigError as exc:
             fail(self, raw("cli.config_error", self.lang, error=str(exc)), code=2)
 
     def problem(self, code: str, values: Mapping[str, Any]) -> str:
+        from bot.render import problem
+
         return problem(code, values, self.lang, html=False)
 
     def bot_username(self) -> str:
+        """The bot's @username: the setting, or asked from the Bot API (one line if it
+        cannot be reached)."""
+        from telegram import Bot
+        from telegram.error import TelegramError
+
+        from bot.config import ConfigError
+
         settings = self.settings()
         if settings.bot_username:
             return settings.bot_username.lstrip("@")
@@ -64,17 +79,27 @@ class CliState:
             token = settings.require_token()
         except ConfigError:
             fail(self, raw("cli.no_username", self.lang), code=2)
+
         async def ask() -> str:
             async with Bot(token, base_url=settings.api_base_url) as bot:
                 return bot.username
 
-        return asyncio.run(ask())
+        try:
+            return asyncio.run(ask())
+        except TelegramError as exc:
+            fail(self, raw("cli.username_unreachable", self.lang, error=one_line(exc)), code=2)
 
 
 def state(ctx: typer.Context) -> CliState:
     obj = ctx.find_root().obj
     assert isinstance(obj, CliState)
     return obj
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
 def fail(st: CliState, message: str, code: int = 1) -> NoReturn:

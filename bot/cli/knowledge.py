@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from bot.i18n import raw
 
 def knowledge_lint(ctx: typer.Context, folder: Annotated[Path | None, typer.Argument(
         help="Default: IPBOT_KNOWLEDGE_DIR.")] = None, as_json: JsonOpt = False) -> None:
-    """Check the folder: ids, required fields, sources, (near-)duplicate questions."""
+    """Check the folder: ids, required fields, sources, (near-)duplicate questions, statute
+    citations and quotes (character for character), audiences of public documents."""
     from bot.faq import lint_folder, load_folder
 
     st = state(ctx)
@@ -27,6 +29,9 @@ def knowledge_lint(ctx: typer.Context, folder: Annotated[Path | None, typer.Argu
     else:
         kb = load_folder(path)
         typer.echo(raw("cli.lint_ok", st.lang, entries=len(kb), files=len(kb.sources)))
+        if kb.statutes:
+            typer.echo(raw("cli.lint_statutes", st.lang, statutes=len(kb.statutes),
+                           articles=kb.statutes.article_count))
     if problems:
         raise typer.Exit(1)
 
@@ -97,7 +102,7 @@ def faq_ask(ctx: typer.Context, question: Annotated[str, typer.Argument(help="Th
                              "(an entity contact) or public (no invite).")] = "public",
             as_json: JsonOpt = False) -> None:
     """Answer exactly as the bot would (without logging the question)."""
-    from bot.views.faq import render_entry
+    from bot.faq.render import answer_text, citation
 
     st = state(ctx)
     viewers = {"staff": "staff", "commissioner": "staff", "envoy": "staff",
@@ -105,18 +110,21 @@ def faq_ask(ctx: typer.Context, question: Annotated[str, typer.Argument(help="Th
                "contact": "enterprise", "public": "public", "guest": "public"}
     if as_role not in viewers:
         fail(st, f"--as must be one of: {', '.join(viewers)}")
-    svc = st.services()
-    result = svc.knowledge.match(question, viewers[as_role])
+    from bot.services.knowledge import Knowledge  # the matcher only: no database
+
+    result = Knowledge(st.settings().knowledge_dir).match(question, viewers[as_role])
     if as_json:
         emit({"status": result.status, "matches": [
-            {"id": m.entry.id, "question": m.entry.question, "answer": m.entry.answer,
-             "source": " ".join(x for x in (m.entry.source.title, m.entry.source.number or "",
-                                            m.entry.section or "") if x),
+            {"id": m.entry.id, "kind": m.entry.kind, "question": m.entry.question,
+             "answer": m.entry.answer,
+             "source": citation(m.entry.source, m.entry.section) or " ".join(
+                 x for x in (m.entry.source.title, m.entry.source.number or "",
+                             m.entry.section or "") if x),
              "score": round(m.score, 4)} for m in result.matches]})
         return
     typer.echo(f"[{result.status}]")
     if result.status == "answer":
-        typer.echo(render_entry(result.matches[0].entry, st.lang).replace("<b>", "")
-                   .replace("</b>", ""))
+        typer.echo(html.unescape(answer_text(result.matches[0].entry, st.lang)
+                                 .replace("<b>", "").replace("</b>", "")))
     for m in result.matches[1:] if result.status == "answer" else result.matches:
         typer.echo(f"  {m.score:.2f}  {m.entry.id}  {m.entry.question}")

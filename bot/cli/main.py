@@ -4,15 +4,18 @@ backup, demo, evaluation)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from bot.cli import admin, backup, demo, evaluation, knowledge, obligations
-from bot.cli.common import CliState
+from bot.cli.common import CliState, one_line
+from bot.i18n import raw
 
 app = typer.Typer(help="IP Field Assistant (知识产权服务助手) — administration.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)  # main() turns them into one line
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cycle_app = typer.Typer(help="Service cycles (服务周期).", no_args_is_help=True)
 reminders_app = typer.Typer(help="Visit reminders.", no_args_is_help=True)
@@ -61,4 +64,18 @@ archive_app.command("cases")(evaluation.archive_cases)
 
 
 def main() -> None:
-    app()
+    """The console script. Any failure a command did not report itself is still one line
+    and a non-zero exit; ``--debug`` (anywhere on the line) shows the traceback instead."""
+    debug = "--debug" in sys.argv[1:]
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()  # usage errors and exits are typer's: a message and the exit code
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:
+        if debug:
+            raise
+        lang = "en" if any(a.startswith("--lang=en") or a == "en" for a in sys.argv) else "zh"
+        typer.echo(raw("cli.unexpected", lang, error=one_line(exc)), err=True)
+        raise SystemExit(1) from None

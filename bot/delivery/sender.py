@@ -28,9 +28,9 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot import failpoints
 from bot.clock import Clock, Timer
 from bot.delivery.out import Out
+from bot.delivery.results import Batch, ResultsBox
 from bot.delivery.throttle import Throttle
 from bot.store.delivery_repo import StoredOut
 
@@ -43,6 +43,7 @@ NO_CHAT_ID = frozenset({"answerCallbackQuery", "setMyCommands"})
 FIRE_AND_FORGET = frozenset({"answerCallbackQuery"})
 MAX_IMMEDIATE_TRIES = 6       # unambiguous failures retried at once before parking the row
 PARK = timedelta(minutes=2)   # a parked row is tried again by the sweep after this long
+LINGER = 0.02                 # seconds results wait for an update's transaction to take them
 
 
 class ServerError(NetworkError):
@@ -74,7 +75,7 @@ Problem = Callable[[Out, str], Awaitable[None]]
 class OutboxSender:
     def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, write: Writer, block: Blocker,
                  lookup: Lookup, problem: Problem | None = None,
-                 throttle: Throttle | None = None) -> None:
+                 throttle: Throttle | None = None, results: ResultsBox | None = None) -> None:
         self.bot, self.clock, self.timer = bot, clock, timer
         self._write, self._block, self._lookup, self._problem = write, block, lookup, problem
         self.throttle = throttle or Throttle(timer)
@@ -82,9 +83,11 @@ class OutboxSender:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._known: set[int] = set()
         self._message_ids: dict[str, int] = {}
-        self._marks: list[Mark] = []
-        self._done_updates: list[int] = []
-        self._failed_updates: list[tuple[int, str]] = []
+        # results wait here until a unit of work (the next update's, or the recorder's)
+        # writes them
+        self.results = results or ResultsBox()
+        self.results.on_written = self._written
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._settled = asyncio.Condition()
         self._writing = False
@@ -130,17 +133,18 @@ class OutboxSender:
 
     def done_update(self, update_id: int) -> None:
         """An update whose handler stored nothing: record it done with the next batch."""
-        self._done_updates.append(update_id)
+        self.results.add(done=update_id)
         self._wake.set()
 
     def failed_update(self, update_id: int, error: str) -> None:
         """An update whose handler failed: recorded as failed (not processed again)."""
-        self._failed_updates.append((update_id, error))
+        self.results.add(failed=(update_id, error))
         self._wake.set()
 
     # ── lifecycle ─────────────────────────────────────────────────────
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if self._recorder is None:
             self._recorder = asyncio.create_task(self._record_loop(), name="outbox-recorder",
                                                  context=contextvars.Context())
@@ -157,8 +161,7 @@ class OutboxSender:
             self._recorder = None
 
     def busy(self) -> bool:
-        return any(self._queues.values()) or bool(
-            self._marks or self._done_updates or self._failed_updates or self._fired) \
+        return any(self._queues.values()) or bool(self._fired) or self.results.pending() \
             or self._writing or any(not w.done() for w in self._workers.values())
 
     async def idle(self) -> None:
@@ -176,35 +179,40 @@ class OutboxSender:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            # a moment for the next update's unit of work to take the results along
+            await asyncio.sleep(LINGER)
             await self._flush()
 
     async def _flush(self) -> None:
-        if not (self._marks or self._done_updates or self._failed_updates):
+        batch = self.results.take()
+        if not batch:
             await self._notify()
             return
-        marks, self._marks = self._marks, []
-        done, self._done_updates = self._done_updates, []
-        failed, self._failed_updates = self._failed_updates, []
         self._writing = True
         try:
-            await self._write(marks, done, failed)
-            for kind in {m.kind for m in marks if m.status == "sent"}:
-                failpoints.hit(f"outbox.recorded:{kind}")
+            await self._write(batch.marks, batch.done, batch.failed)
+            self.results.written(batch)
         except Exception:  # the database is away: keep them for the next batch
-            log.exception("could not record %d outbox results", len(marks))
-            self._marks[:0], self._done_updates[:0] = marks, done
-            self._failed_updates[:0] = failed
+            log.exception("could not record %d outbox results", len(batch.marks))
+            self.results.put_back(batch)
             await asyncio.sleep(1.0)
             self._wake.set()
         finally:
             self._writing = False
         await self._notify()
 
+    def _written(self, batch: Batch) -> None:
+        """Results are on disk (from any thread): their rows are no longer in flight."""
+        self._known.difference_update(m.row_id for m in batch.marks)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
     def _mark(self, row: StoredOut, **values: Any) -> None:
+        # The row stays "known" until its result is written: till then the database still
+        # says pending, and a sweep must not take it for a row nobody is sending.
         if row.id is not None:
-            self._marks.append(Mark(row.id, kind=row.out.kind, **values))
-            if values.get("status") != "pending":
-                self._known.discard(row.id)
+            self.results.add(mark=Mark(row.id, kind=row.out.kind, **values))
         self._wake.set()
 
     # ── sending ───────────────────────────────────────────────────────
@@ -222,8 +230,8 @@ class OutboxSender:
                     continue
                 outcome = await self._deliver(row)
                 if outcome == "stop":  # parked or blocked: the rest of this chat waits too
-                    for rest in queue:
-                        if rest.id is not None:
+                    for rest in list(queue)[1:]:
+                        if rest.id is not None:  # unsent: the sweep brings them back
                             self._known.discard(rest.id)
                     queue.clear()
                     break

@@ -8,10 +8,12 @@ case-insensitive, as on Telegram.
 from __future__ import annotations
 
 import inspect
+import ipaddress
 import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import validation as v
 from .errors import ApiError, bad_request
@@ -27,6 +29,20 @@ CONFLICT_OTHER_POLL = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def is_loopback_url(url: str) -> bool:
+    """The fake delivers webhook updates only to this machine."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 # Bot API methods that exist on Telegram but are not simulated here (answered with 404 and
 # an explanatory description, so a test failure says what is missing).
@@ -188,7 +204,8 @@ class BotApiMethods:
     @api("setWebhook")
     def set_webhook(self, p: v.Params) -> Any:
         url = p.str_("url") or ""
-        if url:
+        if url and not is_loopback_url(url):
+            # (a loopback URL is where the fake delivers: plain http and any port allowed)
             if not url.lower().startswith("https://"):
                 raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
             port = re.match(r"https://[^/:]+(?::(\d+))?", url, re.IGNORECASE)
@@ -196,12 +213,15 @@ class BotApiMethods:
                 raise bad_request(
                     "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
                 )
+        secret = p.str_("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("secret token contains unallowed characters")  # approximate
         if p.bool_("drop_pending_updates"):
             self.w.updates.drop_pending()
         self.w.updates.set_allowed(p.json_("allowed_updates"))
         self.w.webhook = {"url": url, "max_connections": p.int_("max_connections", 40)}
-        if p.str_("secret_token"):
-            self.w.webhook["secret_token"] = p.str_("secret_token")
+        if secret:
+            self.w.webhook["secret_token"] = secret
         self.w.changed()
         return True
 
@@ -222,6 +242,10 @@ class BotApiMethods:
         }
         if info["url"]:
             info["max_connections"] = self.w.webhook.get("max_connections", 40)
+            info["allowed_updates"] = sorted(self.w.updates.allowed)
+            for key in ("last_error_date", "last_error_message"):
+                if key in self.w.webhook:
+                    info[key] = self.w.webhook[key]
         return info
 
     @api("getUpdates")

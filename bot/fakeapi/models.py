@@ -65,6 +65,22 @@ class Call:
 
 
 @dataclass
+class WebhookDelivery:
+    """One POST of an update to the bot's webhook: its HTTP status, or the error when no
+    answer came (connection refused or dropped, timeout)."""
+
+    update_id: int
+    url: str
+    status: int | None
+    error: str | None = None
+    timestamp: float = field(default_factory=time.monotonic)
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
 class MessageVersion:
     """A past state of a :class:`SentMessage` (kept in ``SentMessage.history``)."""
 

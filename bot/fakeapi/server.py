@@ -4,7 +4,9 @@
 multipart, query-string or JSON parameters, like Telegram) and
 ``/file/bot<token>/<file_path>``, records every call, and offers fault injection
 (``inject_error``, ``inject_delay``, ``inject_disconnect``), flood control (``rate_limit``),
-blocking and update redelivery.  It runs inside the test's own event loop.
+blocking and update redelivery.  After ``setWebhook`` to a loopback URL it POSTs the updates
+there, one at a time and in order, retrying with a short back-off until the bot answers 2xx.
+It runs inside the test's own event loop.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from .errors import ApiError, not_found, too_many_requests, unauthorized
-from .methods import CONFLICT_OTHER_POLL, KNOWN_UNIMPLEMENTED, BotApiMethods
-from .models import Call, SentMessage, UploadedFile
+from .methods import CONFLICT_OTHER_POLL, KNOWN_UNIMPLEMENTED, BotApiMethods, is_loopback_url
+from .models import Call, SentMessage, UploadedFile, WebhookDelivery
 from .state import ChatState, World
 from .users import FakeGroup, FakeUser
 from .validation import Params, decode_value
@@ -130,7 +133,11 @@ class FakeBotAPI:
         callback_query_ttl: float | None = 15.0,
         inline_query_ttl: float | None = 10.0,
         host: str = "127.0.0.1",
+        webhook_retry: tuple[float, float] = (0.05, 1.0),
+        webhook_timeout: float = 60.0,
     ) -> None:
+        """``webhook_retry``: the first and the longest wait before a failed webhook delivery
+        is tried again (the wait doubles); ``webhook_timeout``: how long one POST may take."""
         self.token = token
         self.host = host
         self.world = World(
@@ -156,6 +163,11 @@ class FakeBotAPI:
         self._monotonic: Callable[[], float] = time.monotonic
         self._held: dict[int, asyncio.Event] = {}
         self._holding = 0
+        self.webhook_retry = webhook_retry
+        self.webhook_timeout = webhook_timeout
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        self._delivery: asyncio.Task[None] | None = None
+        self._client: aiohttp.ClientSession | None = None
 
     # ================================================================== lifecycle
 
@@ -193,11 +205,20 @@ class FakeBotAPI:
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         self.port = self._runner.addresses[0][1]
+        self._delivery = asyncio.create_task(self._deliver_webhook(), name="fake-webhook")
         return self
 
     async def stop(self) -> None:
         self.methods.closing = True
         self.world.changed()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
+            self._delivery = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
         await asyncio.sleep(0)
         if self._runner is not None:
             await self._runner.cleanup()
@@ -308,6 +329,73 @@ class FakeBotAPI:
         as Telegram does when it did not get the confirmation."""
         self.world.updates.redeliver(update_id)
         self.world.changed()
+
+    # ================================================================== webhook delivery
+
+    def deliveries(self, update_id: int | None = None) -> list[WebhookDelivery]:
+        """Every webhook POST made (optionally only those of one update)."""
+        return [d for d in self.webhook_deliveries if update_id in (None, d.update_id)]
+
+    def _webhook_work(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        hook = self.world.webhook
+        url = hook.get("url") or ""
+        if not url or not is_loopback_url(url):  # elsewhere: recorded, never delivered
+            return None
+        update = self.world.updates.next_for_webhook()
+        return (hook, update) if update is not None else None
+
+    async def _deliver_webhook(self) -> None:
+        """Telegram's side of a webhook: the oldest undelivered update is POSTed until the
+        bot answers 2xx, then the next; a failure waits a little longer each time (or until
+        setWebhook is called again)."""
+        first, longest = self.webhook_retry
+        wait = first
+        closing = self.methods
+        while not closing.closing:
+            # (the predicates see `closing` too: Python 3.11's wait_for may swallow a cancel)
+            work = await self.world.notifier.wait_until(
+                lambda: closing.closing or self._webhook_work(), 3600.0)
+            if not isinstance(work, tuple):
+                continue
+            hook, update = work
+            if await self._post_update(hook, update):
+                wait = first
+                continue
+            await self.world.notifier.wait_until(
+                lambda h=hook: closing.closing or self.world.webhook is not h, wait)
+            wait = first if self.world.webhook is not hook else min(wait * 2, longest)
+
+    async def _post_update(self, hook: dict[str, Any], update: dict[str, Any]) -> bool:
+        if self._client is None:
+            self._client = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout))
+        headers = {"Content-Type": "application/json"}
+        if hook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+        url, status, error = hook["url"], None, None
+        body = json.dumps(update, ensure_ascii=False).encode()
+        try:
+            async with self._client.post(url, data=body, headers=headers, ssl=False) as resp:
+                status = resp.status
+                reason = resp.reason
+                await resp.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            refused = isinstance(exc, ConnectionRefusedError) or isinstance(
+                getattr(exc, "os_error", None), ConnectionRefusedError)
+            error = "Connection refused" if refused else (
+                "Read timeout expired" if isinstance(exc, TimeoutError)
+                else f"Connection failed: {exc or type(exc).__name__}")
+        delivery = WebhookDelivery(update["update_id"], url, status, error)
+        self.webhook_deliveries.append(delivery)
+        if delivery.delivered:
+            self.world.updates.delivered(update["update_id"])
+        else:
+            hook["last_error_date"] = self.world.now()
+            hook["last_error_message"] = (
+                f"Wrong response from the webhook: {status} {reason}" if status is not None
+                else error)
+        self.world.changed()
+        return delivery.delivered
 
     # ================================================================== inspection
 

@@ -185,6 +185,19 @@ class UpdateQueue:
         if update_id not in self.redeliver_ids:
             self.redeliver_ids.append(update_id)
 
+    def next_for_webhook(self) -> dict[str, Any] | None:
+        """The update a webhook delivery sends next: the oldest not yet delivered (updates
+        go out one at a time, in order; nothing is confirmed until :meth:`delivered`)."""
+        ids = [u["update_id"] for u in self.pending] + self.redeliver_ids
+        return self.archive[min(ids)] if ids else None
+
+    def delivered(self, update_id: int) -> None:
+        """The webhook answered 2xx for ``update_id``: it is confirmed."""
+        if update_id in self.redeliver_ids:
+            self.redeliver_ids.remove(update_id)
+        if any(u["update_id"] == update_id for u in self.pending):
+            self.confirm(update_id + 1)
+
     def available(self) -> bool:
         return bool(self.pending or self.redeliver_ids)
 

@@ -25,9 +25,10 @@ class Weights:
 class MatcherConfig:
     """Thresholds and weights of :class:`bot.faq.matcher.Matcher`.
 
-    The defaults were calibrated on ``knowledge/`` with the evaluation set
-    ``benchmarks/data/faq_eval.yaml`` (see ``benchmarks/faq_eval.py``); any of
-    them can be overridden from data with :meth:`from_mapping` / :meth:`from_file`.
+    The settings in service are these defaults overridden by ``bot/faq/thresholds.yaml``
+    (one section per answer tier), chosen by cross-validation on the tuning half of the
+    evaluation set (``benchmarks/faq_eval.py --tune``); any of them can be overridden
+    from data with :meth:`from_mapping` / :meth:`from_file`.
 
     Scores are in [0, 1].  The best match is *answered* when it is an exact
     match of a question or alternate, or scores at least ``answer_threshold``
@@ -43,6 +44,12 @@ class MatcherConfig:
     confident_threshold: float = 0.37
     """Lowest score answered with a lead of only ``confident_margin``."""
     confident_margin: float = 0.01
+    min_content: float = 0.0
+    """Least share of the question's content words (weight) the best entry must hold to
+    be answered."""
+    min_evidence: float = 0.0
+    """Least total weight of the question's words for an answer: a question of one common
+    word ("服务专员", "人才") is too vague."""
     suggest_threshold: float = 0.28
     """Lowest score offered as a suggestion."""
     suggest_window: float = 0.15
@@ -62,6 +69,8 @@ class MatcherConfig:
 
     explained_floor: float = 0.5
     """Score factor of an entry that accounts for none of the query (1: all of it)."""
+    anchor_penalty: float = 0.5
+    """Score factor of an entry that holds none of the query's content words."""
     facet_penalty: float = 0.75
     """Score factor for each facet (role, region) the entry contradicts (see facets.py)."""
 
@@ -69,7 +78,12 @@ class MatcherConfig:
     max_candidates: int = 50
     """Entries pre-selected by the inverted index and then fully scored."""
     unseen_idf_factor: float = 0.8
-    """IDF of an n-gram found nowhere in the knowledge base, relative to the rarest one."""
+    """Weight of a word found nowhere in the knowledge base, relative to the rarest one."""
+    light_factor: float = 0.3
+    """Weight factor of a light word (numeral, measure word, adverb, particle, a very common
+    verb …), whether or not the knowledge base holds it."""
+    single_char_factor: float = 0.5
+    """Weight factor of any other one-character word (it is found inside longer words)."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""
 

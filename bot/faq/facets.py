@@ -22,6 +22,7 @@ for facets is its questions, alternates, tags and its source's region.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,29 @@ class Facet:
 
     def mask(self, text: str) -> int:
         """Bit ``i`` is set when ``text`` names value ``i``."""
-        return sum(
-            1 << i for i, (_, terms) in enumerate(self.values) if any(t in text for t in terms)
-        )
+        pattern, bits = _finder(self)
+        found = 0
+        for m in pattern.finditer(text):
+            found |= bits[m.group(1)]
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _finder(facet: Facet) -> tuple[re.Pattern[str], dict[str, int]]:
+    """One pattern finding every term at every position (overlapping), and each term's bits."""
+    bits: dict[str, int] = {}
+    for i, (_, terms) in enumerate(facet.values):
+        for t in terms:
+            bits[t] = bits.get(t, 0) | (1 << i)
+    ordered = sorted(bits, key=lambda t: (-len(t), t))
+    # terms that are prefixes of others are found by their own lookahead at that position
+    pattern = re.compile("(?=(" + "|".join(re.escape(t) for t in ordered) + "))")
+    prefixes = {t for t in bits for u in bits if u != t and u.startswith(t)}
+    for t in prefixes:  # fold a shorter term's bits into every longer one starting with it
+        for u in bits:
+            if u != t and u.startswith(t):
+                bits[u] |= bits[t]
+    return pattern, bits
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Loading and linting the knowledge folder (``knowledge/*.yaml``).
 
-Each file holds one ``source`` block and a list of ``entries``::
+Each file holds one ``source`` block (or the id of a statute, ``source: cn-patent-law-2020``)
+and a list of ``entries``::
 
     source:
       id: zj-2025-3
@@ -19,6 +20,19 @@ Each file holds one ``source`` block and a list of ``entries``::
         tags: [服务专员, 走访]
         question_en: ...               # optional
         answer_en: ...                 # optional
+        kind: answer                   # optional: answer (default) | route
+        source: cn-patent-law-2020     # optional: another source (e.g. a statute)
+
+The statutes in ``statutes/`` (see :mod:`bot.faq.statutes`) are loaded too; their
+ids are sources that entries may name.  Beyond the structure, lint checks that
+
+* every statute citation in an answer (《专利法》（2020年修正）第四十二条) names an
+  existing article of the version in force, and every 「quote」 is verbatim in a
+  cited article (or in the article the entry's ``section`` names);
+* an entry drawn from a public document (a numbered notice or a statute) is
+  visible to everyone: only the bot's own usage notes may be role-specific;
+* a routing entry (``kind: route``: "not covered here, ask …") holds no figures,
+  telephone numbers, e-mail or web addresses.
 
 The files are parsed into PyYAML node trees (not plain objects) so that every
 problem can be reported at the line of the offending entry or field.
@@ -41,9 +55,10 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.faq.duplicates import NEAR_DUPLICATE_RATIO, QuestionText, find_duplicates
-from bot.faq.model import AUDIENCES, Audience, Entry, KnowledgeBase, Source
+from bot.faq.model import AUDIENCES, KINDS, Audience, Entry, Kind, KnowledgeBase, Source
 from bot.faq.normalize import SynonymTable, compact, normalize
 from bot.faq.problems import KnowledgeError, Problem
+from bot.faq.statutes import CITATION, StatuteBook, load_statutes, parse_chinese_number
 
 __all__ = [
     "MAX_ANSWER_CHARS",
@@ -77,7 +92,10 @@ _ENTRY_FIELDS: Final = (
     "question_en",
     "answer_en",
     "source",
+    "kind",
 )
+_ROUTE_FORBIDDEN: Final = re.compile(r"[0-9０-９]|@|https?:|www\.|电话|热线|邮箱")
+_ARTICLE_SECTION: Final = re.compile(r"第([零一二三四五六七八九十百]+)条")
 _ENTRY_REQUIRED: Final = ("id", "question", "alternates", "answer", "audience")
 _TOP_FIELDS: Final = ("source", "entries")
 
@@ -98,6 +116,7 @@ class _FileReport:
     file: str
     problems: list[Problem] = field(default_factory=list)
     source: Source | None = None
+    source_ref: str | None = None
     source_line: int = 1
     entries: list[tuple[dict[str, object], int]] = field(default_factory=list)
     texts: list[QuestionText] = field(default_factory=list)
@@ -191,6 +210,9 @@ def _check_source(report: _FileReport, node: Node | None, top: MappingNode) -> N
         report.problem(top, "file has no 'source' block")
         return
     report.source_line = _line(node)
+    if isinstance(node, ScalarNode) and node.tag.endswith(":str") and node.value:
+        report.source_ref = node.value  # the id of a source given elsewhere (a statute)
+        return
     if not isinstance(node, MappingNode):
         report.problem(node, "'source' must be a mapping")
         return
@@ -273,6 +295,17 @@ def _check_entry(report: _FileReport, node: Node, index: int) -> None:
     question_en = _string(report, fields, "question_en", label, nullable=True)
     answer_en = _string(report, fields, "answer_en", label, nullable=True)
     source_ref = _string(report, fields, "source", label)
+    kind = _string(report, fields, "kind", label) or "answer"
+    if kind not in KINDS - {"statute"}:
+        report.problem(fields["kind"][1], f"{label}: kind '{kind}' must be answer or route")
+    elif kind == "route" and answer is not None:
+        found = _ROUTE_FORBIDDEN.search(CITATION.sub("", answer))
+        if found:
+            report.problem(
+                fields["answer"][1],
+                f"{label}: a routing answer must not give figures, telephone numbers or "
+                f"addresses ('{found.group(0)}')",
+            )
 
     audience = _string(report, fields, "audience", label)
     if audience is not None and audience not in AUDIENCES:
@@ -320,6 +353,8 @@ def _check_entry(report: _FileReport, node: Node, index: int) -> None:
                     "question_en": question_en,
                     "answer_en": answer_en,
                     "source": source_ref,
+                    "kind": kind,
+                    "answer_line": _line(fields["answer"][1]) if "answer" in fields else 0,
                     "id_line": _line(fields["id"][1]),
                     "source_line": _line(fields["source"][1]) if "source" in fields else 0,
                 },
@@ -389,10 +424,18 @@ def _analyse(
 
     reports = [_check_file(p, _display(folder, p)) for p in files]
     problems = [p for r in reports for p in r.problems]
+    book, statute_problems = load_statutes(folder)
+    problems.extend(statute_problems)
 
-    sources: dict[str, Source] = {}
+    sources: dict[str, Source] = {s.id: s.source for s in book}
     for report in reports:
         src = report.source
+        if report.source_ref is not None:
+            report.source = sources.get(report.source_ref)
+            if report.source is None:
+                problems.append(Problem(report.file, report.source_line,
+                                        f"unknown source '{report.source_ref}'"))
+            continue
         if src is None:
             continue
         if src.id in sources:
@@ -437,6 +480,17 @@ def _analyse(
                     continue
             if source is None:
                 continue  # the file's source block is already reported
+            problems.extend(
+                Problem(report.file, cast(int, data["answer_line"]), f"entry '{entry_id}': {msg}")
+                for msg in _check_statute_text(book, source, data)
+            )
+            if source.is_public_document and data["audience"] != "everyone" and (
+                data["kind"] != "route"
+            ):
+                problems.append(Problem(
+                    report.file, cast(int, data["id_line"]),
+                    f"entry '{entry_id}' is drawn from a public document ({source.title}) but "
+                    f"is only for '{data['audience']}': make it 'everyone'"))
             entries.append(
                 Entry(
                     id=entry_id,
@@ -451,6 +505,7 @@ def _analyse(
                     answer_en=cast("str | None", data["answer_en"]),
                     file=report.file,
                     line=line,
+                    kind=cast(Kind, data["kind"]),
                 )
             )
 
@@ -470,7 +525,31 @@ def _analyse(
     problems.sort(key=_problem_order(files, folder))
     if problems:
         return problems, None
-    return [], KnowledgeBase(entries=tuple(entries), sources=tuple(sources.values()))
+    used = {e.source.id for e in entries} | {s.id for s in sources.values() if not s.is_statute}
+    return [], KnowledgeBase(
+        entries=tuple(entries),
+        sources=tuple(s for s in sources.values() if s.id in used),
+        statutes=book,
+    )
+
+
+def _check_statute_text(book: StatuteBook, source: Source, data: dict[str, object]) -> list[str]:
+    """Citation and quote problems of an entry's answer (see :meth:`StatuteBook.check_answer`).
+
+    The article an entry's ``section`` names (第四十二条) counts as cited when the entry's
+    source is a statute.
+    """
+    extra = []
+    section = data.get("section")
+    if source.is_statute and isinstance(section, str):
+        statute = book.get(source.id)
+        for m in _ARTICLE_SECTION.finditer(section):
+            number = parse_chinese_number(m.group(1))
+            article = statute.article(number) if statute and number else None
+            if article is None:
+                return [f"section '{section}': {source.short} has no {m.group(0)}"]
+            extra.append((statute, article))
+    return book.check_answer(cast(str, data["answer"]), extra)
 
 
 def _problem_order(files: list[Path], folder: Path) -> Callable[[Problem], tuple[int, int, str]]:

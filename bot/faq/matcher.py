@@ -1,40 +1,48 @@
 """Matching a user's question to knowledge-base entries.
 
 A :class:`Matcher` is built once per knowledge base.  It normalises every
-question, alternate, tag and answer (:mod:`bot.faq.normalize`), cuts them into
-word-aware n-grams (:mod:`bot.faq.segment`: CJK bigrams within words, ASCII
-words), and keeps
+question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
 
-* an IDF weight per n-gram (rare, topical n-grams count; "如何", "可以" barely do);
-* inverted indexes n-gram → entries (questions and tags, answer, both) and
-  n-gram → single question texts;
-* the exact normalised questions, and each entry's facets (role, region).
+* two inverted indexes, character and character pair → entries (one over the
+  questions, alternates and tags, one over the answers; ASCII words are kept
+  whole), in compressed form: one ``int32`` array of entry numbers per index
+  and the offset of each key's run;
+* the exact normalised questions, each entry's facets (role, region), and the
+  domain lexicon for cutting questions into words.
 
 ``match()`` then
 
 1. normalises the query; an empty or very short one (a greeting, an emoji)
    gets "none";
-2. scores every visible entry from the posting lists with numpy (``bincount``):
-   the share of the query's IDF mass found in its questions and tags
-   (*coverage*), in its answer (*answer*) and anywhere (*explained*);
-3. pre-selects the ``max_candidates`` best and scores only those against their
-   closest single question or alternate: IDF-weighted recall and Dice overlap,
-   and a rapidfuzz ratio (``process.cdist``);
-4. combines the components with the configured weights, scaled down for query
+2. cuts it into *words* (:mod:`bot.faq.segment`).  A word is found in an entry
+   when all its character pairs are (a single character or an ASCII word: when
+   it is); a word's weight is its IDF over the entries.  A word found nowhere
+   weighs ``unseen_idf_factor`` of the rarest.  A light word (numeral, measure
+   word, adverb, particle, a very common verb …: "一趟" is filler) weighs
+   ``light_factor`` of that, seen or not; another single character (found
+   inside longer words: 玩 in 玩忽职守) ``single_char_factor``.  An unseen
+   compound is replaced by its two-character pieces when all of them are known;
+3. scores every visible entry with numpy: the share of the query's weight found
+   in its questions and tags (*coverage*), in its answer (*answer*) and
+   anywhere (*explained*);
+4. pre-selects the ``max_candidates`` best and scores only those against their
+   closest single question or alternate: the share of the query's weight it
+   holds (*recall*), a Dice overlap of that share with the share of the text's
+   characters the query's words cover, and a rapidfuzz ratio;
+5. combines the components with the configured weights, scaled down for query
    words the entry cannot account for and for facet conflicts (a question
    about 特派员 against an entry about 服务专员, Beijing against Shanghai);
-5. decides: "answer" for an exact question, or a confident best match clearly
+6. decides: "answer" for an exact question, or a confident best match clearly
    ahead of the runner-up and without facet conflict; "suggest" when some
    matches are plausible; "none" otherwise.
-
-N-grams found nowhere in the knowledge base get a high IDF, so a question about
-the weather or social security, whose content words are foreign to the folder,
-is mostly unexplained by any entry and is rejected.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -52,7 +60,7 @@ from bot.faq.normalize import (
     normalize,
     to_simplified,
 )
-from bot.faq.segment import Segmenter
+from bot.faq.segment import WordSegmenter, frame_words
 
 Status = Literal["answer", "suggest", "none"]
 ANSWER: Final = "answer"
@@ -91,24 +99,144 @@ _NO_MATCH: Final = MatchResult(NONE, ())
 
 @dataclass(frozen=True, slots=True)
 class _Scored:
-    """A candidate match and whether it contradicts a facet of the question."""
+    """A candidate match, whether it contradicts a facet of the question, and the share of
+    the question's content words (see :meth:`Matcher.features`) it holds."""
 
     match: Match
     conflict: bool
+    content: float = 1.0
+    evidence: float = math.inf  # the weight of all the question's words
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
 # as words of the lexicon when at most this long.
 MAX_GROUP_WORD: Final[int] = 4
+_RUNS: Final = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
+_ASCII: Final = re.compile(r"[a-z0-9]")
+_ASCII_WORDS: Final = re.compile(r"[a-z0-9]+")
+_WORD_CACHE: Final[int] = 4096
 
 
-def _postings(docs: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
-    """Inverted index: n-gram → indices of the documents holding it."""
-    lists: dict[str, list[int]] = {}
-    for index, grams in enumerate(docs):
-        for g in grams:
-            lists.setdefault(g, []).append(index)
-    return {g: np.asarray(ix, dtype=np.intp) for g, ix in lists.items()}
+_BIGRAM: Final = 1 << 21  # character codes are below 2**21
+_ASCII_WORD: Final = 1 << 50
+_OWNER_BITS: Final = 20  # at most about a million entries per index
+_SPACE: Final = ord(" ")
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+
+
+class _Index:
+    """Key → ascending entry numbers, for keys made of the entries' texts.
+
+    The keys of a text are its characters, its character pairs (not across a space)
+    and its ASCII words, each coded as one integer: a character by its code point, a
+    pair as ``(a << 21 | b) + 2**21``, an ASCII word by its number in ``ascii_words``
+    plus ``2**50``.  The index is built with numpy, a chunk of entries at a time, and
+    stored as two arrays: the sorted distinct keys with where their run starts, and
+    the entry numbers.
+    """
+
+    __slots__ = ("_data", "_keys", "_offsets", "size")
+
+    def __init__(self, texts: Sequence[str], ascii_words: dict[str, int],
+                 chunk: int = 1024) -> None:
+        size = len(texts)
+        self.size = size
+        # in chunks of entries, so that the temporary arrays stay small
+        parts = [_pairs(texts[i : i + chunk], i, ascii_words) for i in range(0, size, chunk)]
+        combined = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        del parts
+        keys = combined >> _OWNER_BITS
+        self._data = (combined & ((1 << _OWNER_BITS) - 1)).astype(np.int32)
+        del combined
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        self._keys = keys[starts]
+        self._offsets = np.append(starts, len(keys)).astype(np.int64)
+
+    def postings(self, key: int | None) -> np.ndarray:
+        """Entries holding ``key`` (ascending)."""
+        if key is None:
+            return self._data[:0]
+        at = int(np.searchsorted(self._keys, key))
+        if at >= len(self._keys) or int(self._keys[at]) != key:
+            return self._data[:0]
+        return self._data[self._offsets[at] : self._offsets[at + 1]]
+
+    def nbytes(self) -> int:
+        return int(self._data.nbytes + self._keys.nbytes + self._offsets.nbytes)
+
+
+def _pairs(texts: Sequence[str], first: int, ascii_words: dict[str, int]) -> np.ndarray:
+    """Sorted distinct ``key << 20 | entry`` of ``texts`` (entries ``first``, ``first + 1`` …)."""
+    joined = "\n".join(texts)
+    codes = _codes(joined)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    owners = np.repeat(np.arange(first, first + len(texts), dtype=np.int64), lengths)
+    owners = owners[: len(codes)]
+    gap = (codes == _SPACE) | (codes == ord("\n"))
+    pairs = ((codes[:-1] << 21) | codes[1:]) + _BIGRAM
+    pair_ok = ~(gap[:-1] | gap[1:])
+    parts = [codes[~gap] << _OWNER_BITS | owners[~gap],
+             pairs[pair_ok] << _OWNER_BITS | owners[:-1][pair_ok]]
+    if _ASCII.search(joined):
+        words: list[int] = []
+        word_owners: list[int] = []
+        for owner, text in enumerate(texts, start=first):
+            for word in _ASCII_WORDS.findall(text):
+                words.append(ascii_words.setdefault(word, len(ascii_words)))
+                word_owners.append(owner)
+        parts.append((np.asarray(words, dtype=np.int64) + _ASCII_WORD) << _OWNER_BITS
+                     | np.asarray(word_owners, dtype=np.int64))
+    combined = np.sort(np.concatenate(parts))
+    return combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
+
+
+def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
+    """The index keys a word must all be found under: an ASCII word, a character, or the
+    word's character pairs."""
+    if word.isascii():
+        number = ascii_words.get(word)
+        return [None if number is None else number + _ASCII_WORD]
+    if len(word) == 1:
+        return [ord(word)]
+    return [((ord(a) << 21) | ord(b)) + _BIGRAM for a, b in itertools.pairwise(word)]
+
+
+def decide(
+    scored: Sequence[_Scored], exact: Entry | None, limit: int, cfg: MatcherConfig
+) -> MatchResult:
+    """Answer, suggest or none, from the scored candidates (best first)."""
+    if exact is not None:
+        others = [
+            s.match
+            for s in scored
+            if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
+        ]
+        return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]))
+    if not scored:
+        return _NO_MATCH
+    best = scored[0].match
+    runner_up = scored[1].match.score if len(scored) > 1 else 0.0
+    lead = best.score - runner_up
+    confident = (best.score >= cfg.answer_threshold and lead >= cfg.margin) or (
+        best.score >= cfg.confident_threshold and lead >= cfg.confident_margin
+    )
+    # An entry about another role or region than the one asked about, or one that
+    # holds too little of the question's content words ("手机没信号" has nothing in
+    # common with any entry but "怎么办"), is at most suggested.
+    # A question of one common word ("服务专员", "人才") is too vague to answer.
+    confident = confident and scored[0].evidence >= cfg.min_evidence
+    if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
+        others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
+        return MatchResult(ANSWER, (best, *others[: limit - 1]))
+    if best.score >= cfg.suggest_threshold:
+        floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
+        return MatchResult(
+            SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
+        )
+    return _NO_MATCH
 
 
 class Matcher:
@@ -130,87 +258,58 @@ class Matcher:
 
         entries = kb.entries
         self._entries: tuple[Entry, ...] = entries
-
-        # 1. normalise everything once
-        questions: list[list[str]] = []
-        tags: list[list[str]] = []
-        answers: list[str] = []
-        for entry in entries:
-            qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
-            questions.append([self._normalize(q) for q in qs])
-            tags.append([self._normalize(t) for t in entry.tags])
-            answers.append(
-                self._normalize(entry.answer + (" " + entry.answer_en if entry.answer_en else ""))
-            )
-
-        # 2. the lexicon: tags, short word groups written with spaces, canonical terms
+        n = len(entries)
         table = default_synonyms() if synonyms is None else synonyms
         lexicon: set[str] = set(table.canonical_terms())
         lexicon.update(self._facets.terms())
-        for entry_tags, entry_questions in zip(tags, questions, strict=True):
-            lexicon.update(seg for t in entry_tags for seg in t.split(" "))
-            lexicon.update(
-                seg
-                for q in entry_questions
-                if " " in q
-                for seg in q.split(" ")
-                if len(seg) <= MAX_GROUP_WORD
-            )
-        self._segmenter = Segmenter(lexicon)
-        grams_of = self._segmenter.ngrams
 
-        # 3. n-grams, exact questions, facets, document frequencies
-        texts: list[str] = []  # every distinct normalised question of every entry, compacted
-        text_grams: list[frozenset[str]] = []
+        q_texts: list[str] = []
+        a_texts: list[str] = []
+        texts: list[str] = []  # every distinct compact question of every entry
         entry_start: list[int] = []
-        question_grams: list[frozenset[str]] = []
-        answer_grams: list[frozenset[str]] = []
         signatures: list[tuple[int, ...]] = []
         self._exact: dict[str, list[int]] = {}
-        df: dict[str, int] = {}
         for index, entry in enumerate(entries):
+            qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
+            questions = [self._normalize(q) for q in qs]
+            tags = [self._normalize(t) for t in entry.tags]
+            answer = self._normalize(
+                entry.answer + (" " + entry.answer_en if entry.answer_en else "")
+            )
+            lexicon.update(seg for t in tags for seg in t.split(" "))
+            lexicon.update(
+                seg for q in questions if " " in q for seg in q.split(" ")
+                if len(seg) <= MAX_GROUP_WORD
+            )
             entry_start.append(len(texts))
             seen: set[str] = set()
-            q_grams: set[str] = set()
-            for n in questions[index]:
-                flat = compact(n)
+            for q in questions:
+                flat = compact(q)
                 if flat in seen or (not flat and seen):
                     continue  # keep one (possibly empty) text per entry
                 seen.add(flat)
-                grams = frozenset(grams_of(n))
                 texts.append(flat)
-                text_grams.append(grams)
-                q_grams |= grams
                 if flat:
                     self._exact.setdefault(flat, []).append(index)
-            for t in tags[index]:
-                q_grams.update(grams_of(t))
-            a_grams = frozenset(grams_of(answers[index]))
+            q_texts.append(" ".join((*questions, *tags)))
+            a_texts.append(answer)
             region = self._normalize(entry.source.region or "")
-            signatures.append(self._facets.signature([*questions[index], *tags[index], region]))
-            question_grams.append(frozenset(q_grams))
-            answer_grams.append(a_grams)
-            for g in q_grams | a_grams:
-                df[g] = df.get(g, 0) + 1
+            signatures.append(self._facets.signature([*questions, *tags, region]))
 
-        n_entries = max(len(entries), 1)
-        self._idf: dict[str, float] = {g: math.log(1.0 + n_entries / d) for g, d in df.items()}
-        self._unseen_idf = math.log(1.0 + n_entries) * self.config.unseen_idf_factor
+        self._ascii_words: dict[str, int] = {}
+        self._q = _Index(q_texts, self._ascii_words)
+        self._a = _Index(a_texts, self._ascii_words)
+        del q_texts, a_texts
+        self._n = max(n, 1)
+        self._max_idf = math.log(1.0 + self._n)
+        self._segmenter = WordSegmenter(lexicon, frame_words())
+        self._word_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
         self._texts = texts
         self._entry_start = np.asarray(entry_start, dtype=np.intp)
         self._entry_end = np.append(self._entry_start[1:], len(texts)).astype(np.intp)
-        # IDF mass of each question text: the other side of its Dice overlap
-        self._text_mass = np.asarray(
-            [sum(self._idf[g] for g in grams) for grams in text_grams], dtype=np.float64
-        )
-        self._q_post = _postings(question_grams)
-        self._a_post = _postings(answer_grams)
-        self._u_post = _postings([q | a for q, a in zip(question_grams, answer_grams, strict=True)])
-        self._t_post = _postings(text_grams)
-
         groups = len(self._facets.groups)
-        self._signatures = np.asarray(signatures, dtype=np.int64).reshape(len(entries), groups)
+        self._signatures = np.asarray(signatures, dtype=np.int64).reshape(n, groups)
         audiences = np.array([e.audience for e in entries], dtype=object)
         self._masks: dict[str, np.ndarray] = {
             viewer: np.isin(audiences, sorted(allowed_audiences(viewer))) for viewer in VIEWERS
@@ -225,21 +324,84 @@ class Matcher:
         """The question as the matcher sees it (normalised, with word-group spaces)."""
         return self._normalize(question)
 
-    def query_weights(self, normalized: str) -> dict[str, float]:
-        """IDF weight of each distinct n-gram of a normalised query (unseen ones: the maximum)."""
-        idf, unseen = self._idf, self._unseen_idf
-        return {g: idf.get(g, unseen) for g in self._segmenter.ngrams(normalized)}
+    def words(self, normalized: str) -> list[str]:
+        """The distinct words of a normalised question."""
+        return self._segmenter.words(normalized)
 
-    def _overlap(
-        self, postings: dict[str, np.ndarray], weights: dict[str, float], size: int
-    ) -> np.ndarray:
-        """IDF mass shared by the query and each document of ``postings``."""
-        lists = [(postings[g], w) for g, w in weights.items() if g in postings]
-        if not lists:
-            return np.zeros(size, dtype=np.float64)
-        index = np.concatenate([p for p, _ in lists])
-        mass = np.repeat([w for _, w in lists], [len(p) for p, _ in lists])
-        return np.bincount(index, mass, minlength=size)
+    def index_bytes(self) -> int:
+        """Bytes held by the two inverted indexes' arrays (not counting Python objects)."""
+        return self._q.nbytes() + self._a.nbytes()
+
+    def _found(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry, whether ``word`` is in its questions/tags and in its answer."""
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            self._word_cache.move_to_end(word)
+            return cached
+        size = self._q.size
+        keys = word_keys(word, self._ascii_words)
+        found = []
+        for index in (self._q, self._a):
+            hit = np.ones(size, dtype=bool)
+            for key in keys:
+                mark = np.zeros(size, dtype=bool)
+                mark[index.postings(key)] = True
+                hit &= mark
+            found.append(hit)
+        result = (found[0], found[1])
+        self._word_cache[word] = result
+        if len(self._word_cache) > _WORD_CACHE:
+            self._word_cache.popitem(last=False)
+        return result
+
+    def query_weights(self, normalized: str) -> dict[str, float]:
+        """Weight of each distinct word of a normalised query (see the module docstring).
+
+        A word the knowledge base does not hold, of three characters or more, is
+        replaced by its two-character pieces when the knowledge base holds every one of
+        them ("如何申请" → 如何, 申请; but "营业执照" stays whole when 执照 is unknown).
+        """
+        weights: dict[str, float] = {}
+        segmenter = self._segmenter
+        for word in self._split_frames(self.words(normalized)):
+            df = self._df(word)
+            if not df and len(word) >= 3 and not word.isascii():
+                parts = segmenter.parts(word)
+                if all(self._df(p) for p in parts if len(p) > 1):
+                    for part in parts:
+                        weights.setdefault(part, self._weight(part, self._df(part)))
+                    continue
+            weights[word] = self._weight(word, df)
+        return weights
+
+    def _split_frames(self, words: list[str]) -> list[str]:
+        """Words with a light two-character head or tail cut off it: "如何申报" → 如何,
+        申报; "有什么" → 有, 什么 (the synonym table makes such compounds: 怎么办 → 如何办)."""
+        out: list[str] = []
+        light = self._segmenter.is_light
+        for word in words:
+            if len(word) >= 3 and not word.isascii() and not self._df(word):
+                if light(word[:2]):
+                    out.extend((word[:2], word[2:]))
+                    continue
+                if light(word[-2:]):
+                    out.extend((word[:-2], word[-2:]))
+                    continue
+            out.append(word)
+        return list(dict.fromkeys(out))
+
+    def _df(self, word: str) -> int:
+        in_q, in_a = self._found(word)
+        return int(np.count_nonzero(in_q | in_a))
+
+    def _weight(self, word: str, df: int) -> float:
+        cfg = self.config
+        base = math.log(1.0 + self._n / df) if df else self._max_idf * cfg.unseen_idf_factor
+        if self._segmenter.is_light(word):
+            return base * cfg.light_factor
+        if len(word) == 1 and not word.isascii():
+            return base * cfg.single_char_factor
+        return base
 
     def _facet_factor(self, normalized: str) -> np.ndarray | None:
         """Per entry, ``facet_penalty`` to the power of its facet conflicts with the query."""
@@ -258,20 +420,48 @@ class Matcher:
     def features(self, normalized: str, weights: dict[str, float]) -> dict[str, np.ndarray]:
         """Entry-level score components (vectors over the knowledge base).
 
-        ``coverage``: share of the query's IDF mass found in the entry's
-        questions and tags; ``answer``: share found in its answer;
-        ``explained``: share found anywhere in the entry; ``facet``: the facet
-        factor (1, or ``facet_penalty`` per conflict).
+        ``coverage``: share of the query's weight found in the entry's questions
+        and tags; ``answer``: share found in its answer; ``explained``: share
+        found anywhere in the entry; ``facet``: the facet factor (1, or
+        ``facet_penalty`` per conflict, times ``anchor_penalty`` when the entry holds
+        no content word of the query: "今天吃什么" is frame and one character);
+        ``content``: share of the query's content words' weight found in the entry (1
+        when the query has none).
         """
         n = len(self._entries)
         total = sum(weights.values()) or 1.0
+        coverage = np.zeros(n)
+        answer = np.zeros(n)
+        explained = np.zeros(n)
+        anchored = np.zeros(n, dtype=bool)
+        content = np.zeros(n)
+        content_total = 0.0
+        for word, w in weights.items():
+            in_q, in_a = self._found(word)
+            coverage += w * in_q
+            answer += w * in_a
+            both = in_q | in_a
+            explained += w * both
+            if self._is_anchor(word):
+                anchored |= both
+                content += w * both
+                content_total += w
         factor = self._facet_factor(normalized)
+        facet = np.ones(n) if factor is None else factor
         return {
-            "coverage": self._overlap(self._q_post, weights, n) / total,
-            "answer": self._overlap(self._a_post, weights, n) / total,
-            "explained": self._overlap(self._u_post, weights, n) / total,
-            "facet": np.ones(n) if factor is None else factor,
+            "coverage": coverage / total,
+            "answer": answer / total,
+            "explained": explained / total,
+            "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
+            "conflict": facet < 1.0,
+            "content": content / content_total if content_total else np.ones(n),
+            "evidence": np.full(n, sum(weights.values())),
         }
+
+    def _is_anchor(self, word: str) -> bool:
+        """A content word: not light, not a number, an ASCII word or at least two characters."""
+        return ((word.isascii() and not word.isdigit()) or len(word) >= 2) and (
+            not self._segmenter.is_light(word))
 
     def _candidate_texts(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the candidates' texts, and where each candidate's run starts."""
@@ -286,26 +476,34 @@ class Matcher:
     ) -> dict[str, np.ndarray]:
         """Per candidate, overlap with its closest question or alternate.
 
-        ``recall``: share of the query's IDF mass in that text; ``dice``:
-        IDF-weighted Dice overlap; ``fuzzy``: rapidfuzz ratio (0–1) of the
-        compacted strings.
+        ``recall``: share of the query's weight in that text; ``dice``: Dice
+        overlap of that share and the share of the text's characters covered by
+        the query's words; ``fuzzy``: rapidfuzz ratio (0–1) of the compacted
+        strings.
         """
         total = sum(weights.values()) or 1.0
         texts, offsets = self._candidate_texts(candidates)
         if len(texts) == 0:
             zero = np.zeros(len(candidates))
             return {"recall": zero, "dice": zero, "fuzzy": zero}
-        shared = np.zeros(len(texts), dtype=np.float64)
-        for g, w in weights.items():
-            post = self._t_post.get(g)  # ascending text indices
-            if post is not None:
-                at = np.minimum(np.searchsorted(post, texts), len(post) - 1)
-                shared += w * (post[at] == texts)
-        dice = 2.0 * shared / (total + self._text_mass[texts])
         flat = [self._texts[t] for t in texts.tolist()]
+        items = list(weights.items())
+        shared = np.zeros(len(flat))
+        dice = np.zeros(len(flat))
+        for i, text in enumerate(flat):
+            mass = chars = 0.0
+            for word, w in items:
+                if word in text:
+                    mass += w
+                    chars += len(word)
+            if mass:
+                recall = mass / total
+                precision = min(1.0, chars / max(len(text), 1))
+                shared[i] = recall
+                dice[i] = 2 * recall * precision / (recall + precision)
         ratios = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
         return {
-            "recall": np.maximum.reduceat(shared, offsets) / total,
+            "recall": np.maximum.reduceat(shared, offsets),
             "dice": np.maximum.reduceat(dice, offsets),
             "fuzzy": np.maximum.reduceat(ratios.astype(np.float64), offsets),
         }
@@ -337,44 +535,42 @@ class Matcher:
             + w.dice * c["dice"]
             + w.fuzzy * c["fuzzy"]
         ) * factor[hit]
-        conflict = f["facet"][hit] < 1.0
+        conflict = f["conflict"][hit]
+        content = f["content"][hit]
+        evidence = float(f["evidence"][0]) if len(f["evidence"]) else 0.0
         order = np.argsort(-final, kind="stable")
         return [
-            _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)), bool(conflict[i]))
+            _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
+                    bool(conflict[i]), float(content[i]), evidence)
             for i in order.tolist()
         ]
 
     def _decide(self, scored: list[_Scored], exact: Entry | None, limit: int) -> MatchResult:
-        """Answer, suggest or none, from the scored candidates (best first)."""
-        cfg = self.config
-        if exact is not None:
-            others = [
-                s.match
-                for s in scored
-                if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
-            ]
-            return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]))
-        if not scored:
-            return _NO_MATCH
-        best = scored[0].match
-        runner_up = scored[1].match.score if len(scored) > 1 else 0.0
-        lead = best.score - runner_up
-        confident = (best.score >= cfg.answer_threshold and lead >= cfg.margin) or (
-            best.score >= cfg.confident_threshold and lead >= cfg.confident_margin
-        )
-        # An entry about another role or region than the one asked about is at
-        # most suggested, however well the rest of the question fits.
-        if confident and not scored[0].conflict:
-            others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
-            return MatchResult(ANSWER, (best, *others[: limit - 1]))
-        if best.score >= cfg.suggest_threshold:
-            floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
-            return MatchResult(
-                SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
-            )
-        return _NO_MATCH
+        return decide(scored, exact, limit, self.config)
 
     # ------------------------------------------------------------------ public
+
+    def scored(self, question: str, viewer: str) -> list[_Scored]:
+        """Every candidate of ``question`` for ``viewer``, best first (for tuning)."""
+        mask = self._mask(viewer)
+        normalized = self._normalize(question)
+        query = compact(normalized)
+        if sum(c.isalnum() for c in query) < self.config.min_query_chars:
+            return []
+        return self._score(query, normalized, self.query_weights(normalized), mask)
+
+    def exact(self, question: str, viewer: str) -> Entry | None:
+        """The one visible entry of which ``question`` is exactly a question, if any."""
+        mask = self._mask(viewer)
+        found = [i for i in self._exact.get(compact(self._normalize(question)), ()) if mask[i]]
+        return self._entries[found[0]] if len(found) == 1 else None
+
+    def _mask(self, viewer: str) -> np.ndarray:
+        mask = self._masks.get(viewer)
+        if mask is None:
+            allowed_audiences(viewer)  # raises ValueError with the accepted values
+            raise AssertionError("unreachable")
+        return mask
 
     def match(self, question: str, viewer: str, limit: int = 3) -> MatchResult:
         """Match ``question`` for a ``viewer`` ("staff", "enterprise" or "public").
@@ -382,10 +578,7 @@ class Matcher:
         Only entries the viewer may see are considered.  Returns at most
         ``limit`` matches, best first.
         """
-        mask = self._masks.get(viewer)
-        if mask is None:
-            allowed_audiences(viewer)  # raises ValueError with the accepted values
-            raise AssertionError("unreachable")
+        mask = self._mask(viewer)
         normalized = self._normalize(question)
         query = compact(normalized)
         if limit < 1 or sum(c.isalnum() for c in query) < self.config.min_query_chars:

@@ -11,13 +11,20 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:
+    from bot.faq.statutes import StatuteBook
 
 Audience = Literal["everyone", "staff", "enterprise"]
+Kind = Literal["answer", "route", "statute"]
 Viewer = Literal["staff", "enterprise", "public"]
 
 AUDIENCES: Final[frozenset[str]] = frozenset({"everyone", "staff", "enterprise"})
 VIEWERS: Final[frozenset[str]] = frozenset({"staff", "enterprise", "public"})
+#: answer: a curated answer; route: "not covered here, ask …" (an honest edge, always
+#: followed by the offer to ask one's commissioner); statute: one article of a statute.
+KINDS: Final[frozenset[str]] = frozenset({"answer", "route", "statute"})
 
 # Which entry audiences each kind of viewer may see.  Staff (commissioners,
 # envoys, supervisors, admins) see everything; an entity contact sees what is
@@ -43,6 +50,19 @@ class Source:
     date: dt.date | None
     region: str | None
     file: str = ""
+    short: str | None = None
+    """A statute's name in citations (专利法); ``None`` for other documents."""
+    version: str | None = None
+    """A statute's version label in citations (2020年修正)."""
+
+    @property
+    def is_statute(self) -> bool:
+        return self.short is not None and self.version is not None
+
+    @property
+    def is_public_document(self) -> bool:
+        """A published document (a numbered notice or a statute), not the bot's own notes."""
+        return self.number is not None or self.is_statute
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +81,7 @@ class Entry:
     answer_en: str | None = None
     file: str = ""
     line: int = 0
+    kind: Kind = "answer"
 
     @property
     def questions(self) -> tuple[str, ...]:
@@ -87,6 +108,8 @@ class KnowledgeBase:
 
     entries: tuple[Entry, ...]
     sources: tuple[Source, ...] = ()
+    statutes: StatuteBook | None = None
+    """The statutes of ``knowledge/statutes/`` (second tier), if any."""
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
     _sources_by_id: Mapping[str, Source] = field(init=False, repr=False, compare=False)
 

@@ -138,6 +138,8 @@ def _is_ascii_alnum(c: str) -> bool:
 
 def singular(text: str) -> str:
     """Strip the plural -s of English words ("visits" → "visit"; "this", "class" stay)."""
+    if "s" not in text:
+        return text
     return _PLURAL.sub(r"\1", text)
 
 
@@ -147,6 +149,8 @@ class SynonymTable:
 
     rules: Mapping[str, str]
     _lengths: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _first: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _plain: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rules = dict(self.rules)
@@ -154,12 +158,17 @@ class SynonymTable:
             if canonical:
                 rules.setdefault(canonical, canonical)
         object.__setattr__(self, "rules", MappingProxyType(rules))
+        object.__setattr__(self, "_plain", rules)  # a dict is faster to read than a proxy
         # first character → lengths of the keys starting with it, longest first
         by_first: dict[str, set[int]] = {}
         for key in rules:
             by_first.setdefault(key[0], set()).add(len(key))
         lengths = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}
-        object.__setattr__(self, "_lengths", MappingProxyType(lengths))
+        object.__setattr__(self, "_lengths", lengths)
+        first = "".join(sorted(by_first))
+        object.__setattr__(
+            self, "_first", re.compile(f"[{re.escape(first)}]" if first else r"(?!)")
+        )
 
     @classmethod
     def empty(cls) -> SynonymTable:
@@ -225,12 +234,18 @@ class SynonymTable:
         return self._rewrite_once(text)
 
     def _rewrite_once(self, text: str) -> str:
-        rules = self.rules
+        rules = self._plain
         starts = self._lengths
+        search = self._first.search  # jumps to the next character that starts a rule
         out: list[str] = []
-        i, n = 0, len(text)
-        while i < n:
-            for length in starts.get(text[i], ()):
+        i, last, n = 0, 0, len(text)
+        changed = False
+        while True:
+            found = search(text, i)
+            if found is None:
+                break
+            i = found.start()
+            for length in starts[text[i]]:
                 if i + length > n:
                     continue
                 piece = text[i : i + length]
@@ -242,12 +257,18 @@ class SynonymTable:
                     _is_ascii_alnum(piece[-1]) and end < n and _is_ascii_alnum(text[end])
                 ):
                     continue  # "ip" inside "ship" is not "ip"
-                out.append(repl)
-                i += length
+                if repl != piece:
+                    out.append(text[last:i])
+                    out.append(repl)
+                    last = end
+                    changed = True
+                i = end
                 break
             else:
-                out.append(text[i])
                 i += 1
+        if not changed:
+            return text
+        out.append(text[last:])
         return _SPACES.sub(" ", "".join(out)).strip()
 
     def apply(self, text: str) -> str:

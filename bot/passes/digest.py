@@ -9,18 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import reports
 from bot.delivery.out import Out, document, message
 from bot.handlers.common import run
-from bot.reports import (
-    Digest,
-    DigestInput,
-    FontMissing,
-    Scope,
-    build_digest,
-    coverage_chart,
-    detail_workbook,
-    digest_workbook,
-)
+from bot.reports import Digest, DigestInput, Scope, build_digest
 from bot.services import digest as digest_service
 from bot.services.container import Services
 from bot.services.digest import Supervisor
@@ -59,18 +51,18 @@ def render(svc: Services, sup: Supervisor, at: datetime, inp: DigestInput | None
     lang = sup.language
     digest = build(svc, sup, at, inp)
     try:
-        png: bytes | None = coverage_chart(digest, lang)
-    except FontMissing as exc:
+        png: bytes | None = reports.coverage_chart(digest, lang)
+    except reports.FontMissing as exc:
         log.error("digest chart left out: %s", exc)
         png = None
-    return digest.text_parts(lang), png, digest_workbook(digest, lang)
+    return digest.text_parts(lang), png, reports.digest_workbook(digest, lang)
 
 
 def detail(svc: Services, sup: Supervisor, at: datetime) -> tuple[str, bytes]:
     """The full detail workbook (every obligation window, the week's visits) and its name."""
     digest = build(svc, sup, at)
     day = at.astimezone(svc.policy.tz).date().isoformat()
-    return f"digest-detail-{day}.xlsx", detail_workbook(digest, sup.language)
+    return f"digest-detail-{day}.xlsx", reports.detail_workbook(digest, sup.language)
 
 
 def outs(svc: Services, sup: Supervisor, at: datetime, key: str | None,

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.reports.i18n import rraw
 from bot.reports.text import label
-from bot.reports.xlsx import Col, add_sheet, local, new_workbook, to_bytes
 from scheduler.policy import GradeDef, TaskDef
+
+if TYPE_CHECKING:
+    from bot.reports.xlsx import Col
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,8 @@ def _r(key: str, lang: str, **values: Any) -> str:
 
 
 def _c(key: str, lang: str, kind: Any = "text") -> Col:
+    from bot.reports.xlsx import Col
+
     return Col(rraw(f"archive.col.{key}", lang), kind)
 
 
@@ -131,6 +135,8 @@ def _status(kind: str, value: str, lang: str) -> str:
 
 
 def archive_workbook(inp: ArchiveInput, lang: str = "zh") -> bytes:
+    from bot.reports.xlsx import add_sheet, local, new_workbook, to_bytes  # openpyxl: on use
+
     tz = inp.now.tzinfo
     sep = rraw("digest.list_sep", lang)
     wb = new_workbook(inp.now)
@@ -253,6 +259,8 @@ class CaseRow:
 def cases_workbook(rows: tuple[CaseRow, ...], quarter: str, now: datetime,
                    tasks: tuple[TaskDef, ...], lang: str = "zh") -> bytes:
     """The quarter's typical cases (by visit date), one row each."""
+    from bot.reports.xlsx import add_sheet, local, new_workbook, to_bytes
+
     tz = now.tzinfo
     sep = rraw("digest.list_sep", lang)
     names = {t.key: (t.en if lang == "en" else t.zh) for t in tasks}

@@ -20,14 +20,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.reports import pdf
 from bot.reports.i18n import rraw
 from bot.reports.model import MODES
 from bot.reports.text import label
-from bot.reports.xlsx import Col, add_sheet, local, new_workbook, to_bytes
 from scheduler.policy import GradeDef, TaskDef
+
+if TYPE_CHECKING:
+    from bot.reports.xlsx import Col
 
 #: The outcomes of an obligation window, in the order the pack lists their counts.
 WINDOW_STATES: tuple[str, ...] = ("met", "late", "missed", "waived", "due", "upcoming")
@@ -323,10 +324,14 @@ def summary_rows(inp: PackInput, fig: PackFigures, lang: str) -> list[tuple[str,
 
 
 def _c(key: str, lang: str, kind: Any = "text") -> Col:
+    from bot.reports.xlsx import Col
+
     return Col(_r(f"col.{key}", lang), kind)
 
 
 def pack_workbook(inp: PackInput, lang: str = "zh") -> bytes:
+    from bot.reports.xlsx import add_sheet, local, new_workbook, to_bytes  # openpyxl: on use
+
     fig = pack_figures(inp)
     tz = inp.now.tzinfo
     wb = new_workbook(inp.now)
@@ -412,6 +417,8 @@ def pack_workbook(inp: PackInput, lang: str = "zh") -> bytes:
 
 
 def pack_pdf(inp: PackInput, lang: str = "zh") -> bytes:
+    from bot.reports import pdf  # reportlab: loaded when a PDF is made
+
     fig = pack_figures(inp)
     st = pdf.styles()
     sep = rraw("digest.list_sep", lang)

@@ -1,4 +1,5 @@
-"""反馈函: one letter per dispatching unit per evaluation period (pure), as a PDF.
+"""反馈函: one letter per dispatching unit per evaluation period (pure), as a PDF (reportlab
+loads when a letter is made).
 
 Seed 004: the provincial office evaluates commissioners every two years and envoys every year
 "并将评价结果反馈给派出单位"; units favour strong performers (评优评先、职称评聘、职级晋升等方面
@@ -13,9 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from reportlab.platypus import PageBreak, Spacer
-
-from bot.reports import pdf
 from bot.reports.evaluation import safe_file_name
 from bot.reports.i18n import rraw
 from bot.reports.text import label
@@ -61,6 +59,10 @@ def _r(key: str, lang: str, **values: Any) -> str:
 
 
 def _story(letter: LetterInput, lang: str) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    from bot.reports import pdf
+
     st = pdf.styles()
     role = label("role", letter.role, lang)
     unit = letter.unit or _r("no_unit", lang)
@@ -110,12 +112,18 @@ def _story(letter: LetterInput, lang: str) -> list[Any]:
 
 def letter_pdf(letter: LetterInput, lang: str = "zh") -> bytes:
     """One unit's letter."""
+    from bot.reports import pdf
+
     title = _r("title", lang, role=label("role", letter.role, lang), period=letter.period_code)
     return pdf.build(_story(letter, lang), title=title, footer=letter.unit)
 
 
 def letters_pdf(letters: Sequence[LetterInput], lang: str = "zh") -> bytes:
     """Every unit's letter in one file, each starting on a new page."""
+    from reportlab.platypus import PageBreak
+
+    from bot.reports import pdf
+
     story: list[Any] = []
     for i, letter in enumerate(letters):
         if i:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, Timer
 from bot.config import Settings
+from bot.delivery.results import ResultsBox
 from bot.services.knowledge import Knowledge
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_engine, make_probe_engine, make_session_factory
 from bot.store.uow import UnitOfWork
 from scheduler.policy import Policy, default_policy, load_policy
 
@@ -24,6 +25,9 @@ class Services:
     policy: Policy
     knowledge: Knowledge
     timer: Timer
+    # the outbox sender's results, written by the next unit of work of an update
+    results: ResultsBox = field(default_factory=ResultsBox)
+    _probe: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None,
@@ -38,7 +42,17 @@ class Services:
                    knowledge or Knowledge(settings.knowledge_dir), timer or Timer())
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, self.results)
+
+    def probe(self) -> UnitOfWork:
+        """A unit of work on a new connection (never a pooled one), for health checks."""
+        if self._probe is None:
+            self._probe = make_session_factory(make_probe_engine(self.settings.database_url))
+        return UnitOfWork(self._probe)
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._probe is not None:
+            bind = self._probe.kw.get("bind")
+            if bind is not None:
+                bind.dispose()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.delivery.health import Snapshot
 from bot.delivery.out import Out
 from bot.services.container import Services
 from bot.services.identity import Actor, TelegramUser, actor_in
@@ -55,15 +56,10 @@ def last_update_id(svc: Services) -> int | None:
 def write_results(svc: Services, marks: Sequence[Any], done: Sequence[int],
                   failed: Sequence[tuple[int, str]] = ()) -> None:
     """One transaction for a batch of sender results and of updates done without effects."""
-    now = svc.clock.now()
+    from bot.delivery.results import Batch
+
     with svc.uow() as uow:
-        for m in marks:
-            uow.outbox.record(m.row_id, status=m.status, at=now, message_id=m.message_id,
-                              attempts=m.attempts, ambiguous=m.ambiguous, error=m.error,
-                              not_before=m.not_before)
-        uow.inbound.mark(done, now)
-        for update_id, error in failed:
-            uow.inbound.mark([update_id], now, status="failed", error=error[:2000])
+        uow.write_results(Batch(list(marks), list(done), list(failed)), svc.clock.now())
         uow.session.commit()
 
 
@@ -151,12 +147,15 @@ def release_pass(svc: Services, name: str, period: str) -> None:
         uow.session.commit()
 
 
-def health(svc: Services) -> dict[str, Any]:
-    with svc.uow() as uow:
+def health(svc: Services) -> Snapshot:
+    """What ``/healthz`` reads, on a connection of its own (``svc.probe``): raises when the
+    database cannot be reached."""
+    with svc.probe() as uow:
         count, oldest = uow.outbox.backlog()
-        return {"backlog": count, "oldest_pending": oldest,
-                "last_update_done_at": uow.inbound.last_done_at(),
-                "lease_holder": Leases(uow.session).holder(LEASE, svc.clock.now())}
+        return Snapshot(backlog=count, oldest_pending=oldest,
+                        last_done_at=uow.inbound.last_done_at(),
+                        last_sent_at=uow.outbox.last_sent_at(),
+                        lease_holder=Leases(uow.session).holder(LEASE, svc.clock.now()))
 
 
 def prune(svc: Services, at: datetime, keep_days: int = 14) -> dict[str, int]:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bot.faq import Entry, KnowledgeError, Matcher, MatchResult, Problem, load_folder
+from bot.faq import Answerer, Entry, KnowledgeError, MatchResult, Problem, load_folder
 
 
 class Knowledge:
-    """The matcher currently serving. A broken folder never replaces a good one."""
+    """The answerer currently serving (curated entries, then statute articles). A broken
+    folder never replaces a good one."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.matcher: Matcher | None = None
+        self.matcher: Answerer | None = None
         self.problems: list[Problem] = []
         self._lock = threading.Lock()
         self._tried = False
@@ -28,7 +29,7 @@ class Knowledge:
             except KnowledgeError as exc:
                 self.problems = list(exc.problems)
                 return self.problems
-            self.matcher, self.problems = Matcher(kb), []
+            self.matcher, self.problems = Answerer(kb), []
             return []
 
     @property
@@ -48,4 +49,4 @@ class Knowledge:
 
     def entry(self, entry_id: str) -> Entry | None:
         self.ensure_loaded()
-        return self.matcher.kb.get(entry_id) if self.matcher else None
+        return self.matcher.entry(entry_id) if self.matcher else None

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from bot import failpoints
 from bot.delivery.out import Out
@@ -23,8 +24,12 @@ from bot.services.errors import ServiceError
 from bot.services.obligations import StatusLine, effect_of_visit
 from bot.store.models import (
     Assignment,
+    Cycle,
+    Entity,
     EntityContact,
     FollowUp,
+    PersonRole,
+    Region,
     Visit,
     VisitConfirmation,
     VisitDraft,
@@ -114,31 +119,55 @@ class Outcome:
 
 
 def role_of(uow: UnitOfWork, person_id: int) -> str:
-    person = uow.people.get(person_id)
-    names = person.role_names if person else frozenset()
+    names = set(uow.session.scalars(select(PersonRole.role).where(
+        PersonRole.person_id == person_id)))
     return "commissioner" if "commissioner" in names else "envoy"
 
 
+def _target_rows(uow: UnitOfWork) -> Any:
+    """One narrow query: each assignment's id, role, target name and clipped dates."""
+    ent, reg = aliased(Entity), aliased(Region)
+    return (select(Assignment.id, Assignment.role, ent.name, reg.county, Assignment.start_date,
+                   Assignment.end_date, Cycle.start_date, Cycle.end_date)
+            .join(Cycle, Cycle.id == Assignment.cycle_id)
+            .outerjoin(ent, ent.id == Assignment.entity_id)
+            .outerjoin(reg, reg.id == Assignment.region_id))
+
+
+def _as_target(row: Any) -> tuple[Target, str]:
+    aid, role, entity, county, start, end, cstart, cend = row
+    last = min(end, cend) if end else cend
+    return Target(aid, entity or county or "", max(start, cstart), last), role
+
+
+def targets_with_roles(uow: UnitOfWork, person_id: int, today: date
+                       ) -> list[tuple[Target, str]]:
+    rows = uow.session.execute(_target_rows(uow).where(
+        Assignment.person_id == person_id, Assignment.start_date <= today,
+        or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
+        Cycle.start_date <= today, Cycle.end_date >= today,
+        Assignment.role.in_(("commissioner", "envoy"))).order_by(Assignment.id))
+    return [_as_target(r) for r in rows]
+
+
 def targets(uow: UnitOfWork, person_id: int, today: date) -> list[Target]:
-    return [_target(a) for a in uow.assignments.active_for_person(person_id, today)
-            if a.role in ("commissioner", "envoy")]
-
-
-def _target(a: Assignment) -> Target:
-    end = min(a.end_date, a.cycle.end_date) if a.end_date else a.cycle.end_date
-    return Target(a.id, a.target_name, max(a.start_date, a.cycle.start_date), end)
+    return [t for t, _role in targets_with_roles(uow, person_id, today)]
 
 
 def state_of(svc: Services, uow: UnitOfWork, draft: VisitDraft) -> DraftState:
     today = svc.clock.now().astimezone(svc.policy.tz).date()
-    found = targets(uow, draft.person_id, today)
-    role = role_of(uow, draft.person_id)
-    if draft.data.get("assignment_id"):
-        assignment = uow.session.get(Assignment, draft.data["assignment_id"])
-        if assignment is not None:
-            role = assignment.role
-            if all(t.assignment_id != assignment.id for t in found):
-                found.append(_target(assignment))  # editing a visit of an ended assignment
+    pairs = targets_with_roles(uow, draft.person_id, today)
+    found = [t for t, _r in pairs]
+    aid = draft.data.get("assignment_id")
+    role = next((r for t, r in pairs if t.assignment_id == aid), None)
+    if aid and role is None:  # editing a visit of an ended assignment
+        row = uow.session.execute(_target_rows(uow).where(Assignment.id == aid)).first()
+        if row is not None:
+            target, role = _as_target(row)
+            found.append(target)
+    if role is None:
+        roles = {r for _t, r in pairs}
+        role = (roles.pop() if len(roles) == 1 else role_of(uow, draft.person_id))
     editing = None
     if draft.visit_id and draft.status != "submitted":
         visit = uow.visits.get(draft.visit_id)
@@ -274,8 +303,6 @@ def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
     if isinstance(inp, rules.Press) and draft.step == Step.REVIEW and inp.value == "cancel":
         return Outcome(state_of(svc, uow, draft), cancel_asked=True, previous=Step.REVIEW,
                        input_kind=kind)
-    if uow.visits.seen(key):
-        return Outcome(state_of(svc, uow, draft), duplicate=True, input_kind=kind)
     state = state_of(svc, uow, draft)
     ctx = rules.Context(state.targets, [t.key for t in state.tasks],
                         now.astimezone(svc.policy.tz).date(), state.limits)
@@ -287,7 +314,6 @@ def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
     except Refusal as refusal:
         return Outcome(state, refusal=refusal, previous=previous, input_kind=kind, album=album)
     draft.data, draft.step, draft.status, draft.updated_at = data, new_step, "active", now
-    uow.visits.mark(key, now)
     uow.pending.set(telegram_id, PENDING, draft.id, now)
     return Outcome(replace(state, step=new_step, data=dict(data), status="active"),
                    previous=previous, input_kind=kind, album=album)

@@ -71,14 +71,22 @@ class Outbox:
         return self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) \
             is not None
 
-    def due(self, now: datetime, exclude: set[int], limit: int = 500) -> list[StoredOut]:
+    def due(self, now: datetime, exclude: set[int], limit: int = 2000) -> list[StoredOut]:
+        """Pending messages to send now, in order per chat: a chat whose earliest pending
+        message waits (parked until ``not_before``) waits as a whole, so order holds."""
         rows = self.session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.status == "pending",
-                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
+            select(OutboxMessage).where(OutboxMessage.status == "pending")
             .order_by(OutboxMessage.chat_id, OutboxMessage.id).limit(limit)).all()
-        return [StoredOut(r.id, _out(r), r.attempts, r.ambiguous) for r in rows
-                if r.id not in exclude]
+        out, waiting = [], set()
+        for r in rows:
+            if r.chat_id in waiting:
+                continue
+            if r.not_before is not None and r.not_before > now:
+                waiting.add(r.chat_id)
+                continue
+            if r.id not in exclude:
+                out.append(StoredOut(r.id, _out(r), r.attempts, r.ambiguous))
+        return out
 
     def message_id_of(self, key: str) -> int | None:
         return self.session.scalar(select(OutboxMessage.message_id).where(
@@ -94,6 +102,16 @@ class Outbox:
             values |= {"sent_at": at, "message_id": message_id, "file_data": None}
         self.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
                              .values(**values))
+
+    def record_many(self, marks: Iterable[Any], at: datetime) -> None:
+        """A batch of the sender's results as one executemany UPDATE by primary key."""
+        rows = [{"id": m.row_id, "status": m.status, "attempts": m.attempts,
+                 "ambiguous": m.ambiguous, "error": m.error, "not_before": m.not_before,
+                 **({"sent_at": at, "message_id": m.message_id, "file_data": None}
+                    if m.status == "sent" else {})} for m in marks]
+        for keys in {tuple(sorted(r)) for r in rows}:  # one executemany per column set
+            same = [r for r in rows if tuple(sorted(r)) == keys]
+            self.session.execute(update(OutboxMessage), same)
 
     def block_chat(self, chat_id: int, at: datetime) -> int:
         """The chat's user blocked the bot: its pending messages are not sent."""
@@ -120,6 +138,11 @@ class Outbox:
             .where(OutboxMessage.status == "pending")).one()
         return int(count), oldest
 
+    def last_sent_at(self) -> datetime | None:
+        from sqlalchemy import func
+
+        return self.session.scalar(select(func.max(OutboxMessage.sent_at)))
+
     def prune(self, before: datetime) -> int:
         result = self.session.execute(delete(OutboxMessage).where(
             OutboxMessage.status != "pending", OutboxMessage.created_at < before))
@@ -137,20 +160,28 @@ class Inbound:
         self.session = session
 
     def record(self, updates: Sequence[dict[str, Any]], now: datetime) -> list[int]:
-        """Store updates not seen before; return the ids that are new."""
+        """Store updates not seen before; return the ids that are new. An update delivered
+        twice at once (a webhook retry racing the first request) is new for one of them only:
+        one multi-row insert reports back exactly the rows it wrote."""
         if not updates:
             return []
         ids = [int(u["update_id"]) for u in updates]
         known = set(self.session.scalars(select(InboundUpdate.update_id).where(
             InboundUpdate.update_id.in_(ids))))
-        new = [u for u in updates if int(u["update_id"]) not in known]
-        for u in new:
-            self.session.execute(
-                _insert(self.session, InboundUpdate)
-                .values(update_id=int(u["update_id"]), payload=u, user_id=_user_of(u),
-                        received_at=now, status="pending")
-                .on_conflict_do_nothing(index_elements=["update_id"]))
-        return [int(u["update_id"]) for u in new]
+        rows: dict[int, dict[str, Any]] = {}
+        for u in updates:
+            update_id = int(u["update_id"])
+            if update_id not in known and update_id not in rows:
+                rows[update_id] = {"update_id": update_id, "payload": u,
+                                   "user_id": _user_of(u), "received_at": now,
+                                   "status": "pending"}
+        if not rows:
+            return []
+        inserted = set(self.session.scalars(
+            _insert(self.session, InboundUpdate).values(list(rows.values()))
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboundUpdate.update_id)))
+        return [i for i in rows if i in inserted]
 
     def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
         return list(self.session.scalars(
@@ -273,12 +304,17 @@ class PendingInputs:
         return self.session.get(PendingInput, telegram_id)
 
     def set(self, telegram_id: int, kind: str, ref_id: int, now: datetime) -> None:
-        row = self.session.get(PendingInput, telegram_id)
-        if row is None:
-            self.session.add(PendingInput(telegram_id=telegram_id, kind=kind, ref_id=ref_id,
-                                          set_at=now))
-        else:
-            row.kind, row.ref_id, row.set_at = kind, ref_id, now
+        """One statement (an upsert): the flow that asks last gets the person's text."""
+        stmt = _insert(self.session, PendingInput).values(
+            telegram_id=telegram_id, kind=kind, ref_id=ref_id, set_at=now)
+        self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["telegram_id"],
+            set_={"kind": stmt.excluded.kind, "ref_id": stmt.excluded.ref_id,
+                  "set_at": stmt.excluded.set_at}))
+        loaded = self.session.identity_map.get(
+            self.session.identity_key(PendingInput, telegram_id))
+        if loaded is not None:  # read earlier in this unit of work: read it again if asked
+            self.session.expire(loaded)
 
     def clear(self, telegram_id: int, kind: str | None = None, ref_id: int | None = None
               ) -> bool:

@@ -9,23 +9,31 @@ both or neither (then the update is processed again after the restart).
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import turn as turns
+from bot.delivery.results import Batch, ResultsBox
 from bot.store import delivery_repo as delivery
 from bot.store import repositories as repos
+from bot.store.db import serial_lock
 from bot.store.visit_repo import Visits
 
 
 class UnitOfWork:
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 results: ResultsBox | None = None) -> None:
         self._factory = session_factory
+        self._results = results
 
     def __enter__(self) -> UnitOfWork:
+        self._lock = serial_lock(self._factory.kw.get("bind"))
+        if self._lock is not None:
+            self._lock.acquire()
         self.session = self._factory()
         self.people = repos.People(self.session)
         self.entities = repos.Entities(self.session)
@@ -51,15 +59,38 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects
         # with their state intact (an explicit rollback() would expire them).
-        self.session.close()
+        try:
+            self.session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def commit(self) -> None:
         turn = turns.current()
-        if turn is not None and not turn.marked:
-            self.inbound.mark([turn.update_id], turn.now)
-        self.session.commit()
+        batch = None
+        if turn is not None:
+            if not turn.marked:
+                self.inbound.mark([turn.update_id], turn.now)
+            if self._results is not None:  # the sender's results ride along: no extra trip
+                batch = self._results.take()
+                if batch:
+                    self.write_results(batch, turn.now)
+        try:
+            self.session.commit()
+        except BaseException:
+            if batch:
+                self._results.put_back(batch)  # type: ignore[union-attr]
+            raise
+        if batch:
+            self._results.written(batch)  # type: ignore[union-attr]
         if turn is not None:
             turn.marked = turn.committed = True
+
+    def write_results(self, batch: Batch, now: datetime) -> None:
+        self.outbox.record_many(batch.marks, now)
+        self.inbound.mark(batch.done, now)
+        for update_id, error in batch.failed:
+            self.inbound.mark([update_id], now, status="failed", error=error[:2000])
 
     def flush(self) -> None:
         self.session.flush()

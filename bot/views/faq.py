@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.delivery.out import Out
 from bot.faq import Entry
+from bot.faq.render import answer_text, offers_hand_over
 from bot.i18n import raw, t
 from bot.services.faq import Asked, Feedback
 from bot.services.identity import Actor, ActorKind
@@ -14,19 +15,8 @@ from bot.views.reply import Replier
 
 
 def render_entry(entry: Entry, lang: str) -> str:
-    english = lang == "en" and entry.answer_en
-    src = entry.source
-    if src.number is None and src.id == "bot-usage":
-        source = raw("faq.source_bot", lang)
-    else:
-        source = raw("faq.source", lang, title=src.title, number=src.number or "",
-                     section=f" {entry.section}" if entry.section else "")
-    text = t("faq.answer", lang, question=(entry.question_en if english and entry.question_en
-                                           else entry.question),
-             answer=entry.answer_en if english else entry.answer, source=source)
-    if lang == "en" and not english:
-        text = raw("faq.zh_only", lang) + text
-    return text
+    """The answer's text (curated, statute article, or routing): ``bot.faq.render``."""
+    return answer_text(entry, lang)
 
 
 def feedback_buttons(question_id: int, lang: str) -> Markup | None:
@@ -42,8 +32,11 @@ def hand_over_button(question_id: int, lang: str) -> Markup | None:
 def answered(asked: Asked, actor: Actor, r: Replier) -> list[Out]:
     lang, result = r.lang, asked.result
     if result.status == "answer":
-        return [r.send(render_entry(result.matches[0].entry, lang),
-                       feedback_buttons(asked.question_id, lang))]
+        entry = result.matches[0].entry
+        outs = [r.send(render_entry(entry, lang), feedback_buttons(asked.question_id, lang))]
+        if offers_hand_over(entry):  # "not covered here": a person is offered at once
+            outs += offer_person(actor, asked.question_id, asked.hand_overs_left, r)
+        return outs
     if result.status == "suggest":
         rows = [[button(m.entry.question_en if lang == "en" and m.entry.question_en
                         else m.entry.question,
@@ -74,7 +67,10 @@ def offer_person(actor: Actor, question_id: int, left: int | None, r: Replier) -
 def after_feedback(fb: Feedback, actor: Actor, r: Replier) -> list[Out]:
     lang = r.lang
     if fb.action == "s" and fb.entry is not None:
-        return [r.send(render_entry(fb.entry, lang), feedback_buttons(fb.question_id, lang))]
+        outs = [r.send(render_entry(fb.entry, lang), feedback_buttons(fb.question_id, lang))]
+        if offers_hand_over(fb.entry):
+            outs += offer_person(actor, fb.question_id, fb.hand_overs_left, r)
+        return outs
     if fb.action == "n":
         return [*r.drop_buttons(), r.send(t("faq.neither", lang)),
                 *offer_person(actor, fb.question_id, fb.hand_overs_left, r)]

@@ -19,7 +19,7 @@ from bot.store.models import Entity, Person, Visit
 from bot.views import callbacks as cb
 from tests.conftest import TZ
 from tests.e2e.conftest import World, buttons
-from tests.e2e.test_consultations import hand_over
+from tests.e2e.test_consultations import QUESTION, hand_over
 from tests.e2e.test_evaluation import ipbot
 from tests.e2e.test_visits import pressed, tap
 
@@ -122,7 +122,7 @@ async def test_cli_archives_with_every_detail(world: World, tmp_path: Path):
     rate = await tap(contact, ask, "✅ 确认")
     comment = await tap(contact, rate, "4")
     await tap(contact, comment, "⏭ 跳过")
-    told = await hand_over(contact, "地理标志证明商标怎么申请")
+    told = await hand_over(contact)
     assert "陈静" in told
     incoming = await chen.expect_message(contains="新咨询 #1")
     await tap(chen, incoming, "认领")
@@ -151,7 +151,7 @@ async def test_cli_archives_with_every_detail(world: World, tmp_path: Path):
     assert row["确认与评价"] == "茶企联系人: 已确认 4★"
     thread = rows(book, "咨询往来")
     assert [(m[2], m[3]) for m in thread] == [("答复人", "陈静")]
-    assert rows(book, "咨询")[0][5] == "地理标志证明商标怎么申请"
+    assert rows(book, "咨询")[0][5] == QUESTION
 
     code, text, _ = ipbot(world, "archive", "export", "--region", "丽水市", "--out",
                           str(tmp_path / "lishui.xlsx"), "--json")

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 runner = CliRunner()
 
@@ -22,7 +22,8 @@ runner = CliRunner()
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     values = {"IPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
               "IPBOT_BOT_USERNAME": "ipfield_test_bot"}
-    for key in ("IPBOT_TOKEN", "IPBOT_ADMIN_CHAT_ID", "IPBOT_TIMEZONE", "IPBOT_API_BASE_URL"):
+    for key in ("IPBOT_TOKEN", "IPBOT_ADMIN_CHAT_ID", "IPBOT_TIMEZONE", "IPBOT_API_BASE_URL",
+                "IPBOT_WEBHOOK_URL", "IPBOT_WEBHOOK_SECRET", "IPBOT_HEALTH_LISTEN"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
     for key, value in values.items():
@@ -131,6 +132,45 @@ def test_run_without_a_token_stops_with_one_line(env):
     assert code == 2 and err.strip().count("\n") == 0 and "IPBOT_TOKEN" in err
 
 
+def test_run_webhook_without_its_settings_stops_with_one_line(env, monkeypatch):
+    monkeypatch.setenv("IPBOT_TOKEN", "1:abc")
+    for key in ("IPBOT_WEBHOOK_URL", "IPBOT_WEBHOOK_SECRET", "IPBOT_WEBHOOK_LISTEN"):
+        monkeypatch.delenv(key, raising=False)
+    code, _, err = ipbot("run", "--webhook")
+    assert code == 2 and err.count("\n") == 1 and "IPBOT_WEBHOOK_URL is not set" in err
+    monkeypatch.setenv("IPBOT_WEBHOOK_URL", "https://bot.example.org/telegram")
+    code, _, err = ipbot("run", "--webhook")
+    assert code == 2 and err.count("\n") == 1 and "IPBOT_WEBHOOK_SECRET is not set" in err
+    monkeypatch.setenv("IPBOT_WEBHOOK_SECRET", "too short")
+    code, _, err = ipbot("run", "--webhook")
+    assert code == 2 and err.count("\n") == 1 and "IPBOT_WEBHOOK_SECRET is invalid" in err
+    assert "too short" not in err
+
+
+def test_run_webhook_on_a_busy_port_stops_with_one_line(env, monkeypatch):
+    import logging
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("IPBOT_TOKEN", "1:abc")
+        monkeypatch.setenv("IPBOT_WEBHOOK_URL", "https://bot.example.org/telegram")
+        monkeypatch.setenv("IPBOT_WEBHOOK_SECRET", "0123456789abcdef0123")
+        monkeypatch.setenv("IPBOT_WEBHOOK_LISTEN", f"127.0.0.1:{port}")
+        root = logging.getLogger()
+        level = root.level
+        try:
+            code, _, err = ipbot("run", "--webhook")
+        finally:  # run installed its log handler on the runner's (now closed) stream
+            for handler in [h for h in root.handlers if h.get_name() == "ipbot"]:
+                root.removeHandler(handler)
+            root.setLevel(level)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"cannot listen on 127.0.0.1:{port} (IPBOT_WEBHOOK_LISTEN)" in err
+
+
 def test_console_script_reports_a_malformed_setting_in_one_line(env, tmp_path):
     script = Path(sys.executable).with_name("ipbot")
     environ = os.environ | env | {"IPBOT_TIMEZONE": "Mars/Olympus", "IPBOT_TOKEN": "1:abc"}
@@ -146,7 +186,7 @@ def test_faq_ask_json_and_audience(env):
     data = json.loads(out)
     assert code == 0 and data["status"] == "answer"
     assert data["matches"][0]["id"] == "zj-envoy-visit-frequency"
-    assert set(data["matches"][0]) == {"id", "question", "answer", "source", "score"}
+    assert set(data["matches"][0]) == {"id", "kind", "question", "answer", "source", "score"}
     assert "浙质标知办〔2025〕3号" in data["matches"][0]["source"]
     code, out, _ = ipbot("faq", "ask", "明天杭州天气怎么样", "--json")
     assert json.loads(out) == {"status": "none", "matches": []}
@@ -159,8 +199,11 @@ def test_faq_ask_json_and_audience(env):
 
 
 def test_knowledge_lint_reports_file_and_line(env, tmp_path):
+    from bot.faq import load_folder
+
     code, out, _ = ipbot("knowledge", "lint")
-    assert code == 0 and "186" in out
+    assert code == 0 and str(len(load_folder(ROOT / "knowledge"))) in out
+    assert "501" in out  # statute articles, all citations and quotes checked
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "a.yaml").write_text(
@@ -183,7 +226,7 @@ def test_knowledge_gaps_lists_logged_gaps(env):
     assert ipbot("db", "upgrade")[0] == 0
     svc = Services.create(load_settings())
     for _ in range(2):
-        faq.ask(svc, None, "公司注销流程怎么走")
+        faq.ask(svc, None, "明天杭州天气怎么样")
     svc.close()
     code, out, _ = ipbot("knowledge", "gaps", "--json")
     gaps = json.loads(out)
@@ -203,6 +246,49 @@ def test_run_with_a_malformed_policy_stops_with_file_line_and_reason(env, tmp_pa
     code, _, err = ipbot("run")
     assert code == 2 and err.count("\n") == 1
     assert "policy.yaml:" in err and "reminder_lead_days" in err
+
+
+def console(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("ipbot")
+    return subprocess.run([str(script), *args], capture_output=True, text=True,
+                          env=os.environ | env, cwd=cwd, timeout=120)
+
+
+def test_failures_are_one_line_and_debug_shows_the_traceback(env, tmp_path):
+    fake = tmp_path / "people.xlsx"
+    fake.write_text("姓名,角色\n王敏,服务专员\n", encoding="utf-8")  # a CSV named .xlsx
+    result = console(["import", "people", str(fake)], env, tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    debug = console(["--debug", "import", "people", str(fake)], env, tmp_path)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_an_unreachable_bot_api_is_one_line(env, tmp_path):
+    nowhere = {"IPBOT_TOKEN": "1:abc", "IPBOT_API_BASE_URL": "http://127.0.0.1:9/bot",
+               "IPBOT_BOT_USERNAME": ""}  # empty: unset, so invite must ask getMe
+    assert console(["import", "people", str(EXAMPLES / "people.csv")], env,
+                   tmp_path).returncode == 0
+    invite = console(["invite", "王敏"], env | nowhere, tmp_path)
+    assert invite.returncode == 2 and invite.stderr.count("\n") == 1
+    assert "IPBOT_BOT_USERNAME" in invite.stderr and "Traceback" not in invite.stderr
+    run = console(["run"], env | nowhere, tmp_path)
+    assert run.returncode == 1 and run.stderr.count("\n") == 1, run.stderr
+    assert "无法连接 Bot API（http://127.0.0.1:9/bot）" in run.stderr
+
+
+def test_env_example_with_only_the_token_filled_in_starts(tmp_path, monkeypatch):
+    from bot.config import load_settings
+
+    text = (ROOT / ".env.example").read_text(encoding="utf-8").replace(
+        "IPBOT_TOKEN=", "IPBOT_TOKEN=123:abc", 1)
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.startswith("IPBOT_")]:
+        monkeypatch.delenv(key)
+    settings = load_settings()
+    assert settings.require_token() == "123:abc"
+    assert settings.admin_chat_id is None and settings.bot_username is None
 
 
 def test_evaluation_commands_without_visits(env, tmp_path):

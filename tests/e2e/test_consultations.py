@@ -258,3 +258,20 @@ async def test_cancel_leaves_reply_mode_and_stray_text_stays_inside(world: World
     await wang.expect_message(contains="当前没有进行中的操作")
 
 
+
+
+async def test_cancel_ends_the_askers_follow_up(world: World):
+    wang = await world.onboard("王敏")
+    contact = await world.onboard("刘经理", entity="浙江大学")
+    await claim_one(world, wang, contact)
+    await wang.send("请先固定证据。")
+    relayed = await contact.expect_message(contains="答复了您的咨询 #1")
+    await wang.expect_message(contains="计入您的服务记录")
+    await contact.press(relayed, "💬 继续追问")
+    await contact.expect_message(contains="请发送您的追问")
+    await contact.send("/cancel")
+    await contact.expect_message(contains="已退出追问咨询 #1")
+    await contact.send("随便说一句")  # a policy question now, not a follow-up
+    await contact.expect_message()
+    await wang.expect_no_message()
+    assert [m.sender for m in consultation(world).messages] == ["owner"]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -56,11 +57,12 @@ class BotProcess:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
-    def start(self, **extra: str) -> None:
+    def start(self, *args: str, **extra: str) -> None:
+        """``ipbot run [args]`` with ``extra`` added to the environment."""
         script = Path(sys.executable).with_name("ipbot")
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [str(script), "run"], env=self.env | extra, cwd=self.cwd, stdout=out,
+                [str(script), "run", *args], env=self.env | extra, cwd=self.cwd, stdout=out,
                 stderr=subprocess.STDOUT)
 
     async def polling(self, server: FakeBotAPI, before: int) -> None:
@@ -139,24 +141,32 @@ class Office:
             return uow.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-@pytest.fixture
-async def office(db_url: str, tmp_path: Path) -> AsyncIterator[Office]:
+@asynccontextmanager
+async def open_office(db_url: str, tmp_path: Path, **env: str) -> AsyncIterator[Office]:
+    """The fake Telegram and the sample rosters; processes get ``env`` on top of the
+    settings every process shares."""
     async with FakeBotAPI(token=TOKEN, bot_username="ipfield_test_bot") as server:
         services = Services.create(bot_settings(db_url, server))
         load_sample_rosters(services)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IPBOT_")} | {
+        shared = {k: v for k, v in os.environ.items() if not k.startswith("IPBOT_")} | {
             "IPBOT_TOKEN": TOKEN, "IPBOT_DATABASE_URL": db_url,
             "IPBOT_API_BASE_URL": server.base_url, "IPBOT_BOT_USERNAME": "ipfield_test_bot",
             "IPBOT_POLL_TIMEOUT": "1", "IPBOT_LEASE_SECONDS": "4",
             # the fake timeline: MONDAY is "now" at this epoch second, for every process
             "IPBOT_FAKE_NOW": f"{MONDAY.isoformat()}@{time.time()}"}
-        found = Office(server, services, env, tmp_path)
+        found = Office(server, services, shared | env, tmp_path)
         try:
             yield found
         finally:
             for proc in found.processes:
                 await proc.stop()
             services.close()
+
+
+@pytest.fixture
+async def office(db_url: str, tmp_path: Path) -> AsyncIterator[Office]:
+    async with open_office(db_url, tmp_path) as found:
+        yield found
 
 
 async def test_sigkill_mid_visit_then_restart_resumes_with_the_same_data(office: Office):

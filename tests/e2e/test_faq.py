@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.faq import load_folder
+from bot.faq.statutes import load_statutes
 from bot.services import faq
 from bot.store.models import FaqQuestion
 from tests.conftest import ROOT
@@ -87,9 +89,14 @@ async def test_inline_mode_lists_public_answers(world: World):
     results = answer["results"]
     assert 1 <= len(results) <= 3
     assert any("2年以上" in r["input_message_content"]["message_text"] for r in results)
-    await user.inline_query("用 /visit 记录走访要填哪些内容？")  # staff-only entry
+    question = "用 /visit 记录走访要填哪些内容？"
+    staff = world.services.knowledge.match(question, "staff")
+    hidden = staff.matches[0].entry  # what staff get: an entry the public must not see
+    assert staff.status == "answer" and hidden.audience == "staff"
+    await user.inline_query(question)
     answer = await user.expect_inline_answer()
-    assert all("情况摘要" not in r["input_message_content"]["message_text"]
+    assert hidden.question not in [r["title"] for r in answer["results"]]
+    assert all(hidden.answer[:40] not in r["input_message_content"]["message_text"]
                for r in answer["results"])
 
 
@@ -106,9 +113,65 @@ async def test_reload_keeps_the_last_good_folder(db_url, botapi, clock, tmp_path
         await admin.send("/reload")
         report = await admin.expect_message()
         assert "problem" in report.text and "broken.yaml:" in report.text
-        assert "186 entries" in report.text
+        serving = len(load_folder(ROOT / "knowledge"))
+        assert f"{serving} entries" in report.text
         await staff.send("特派员 走访 频次")
         assert "每季度" in (await staff.expect_message()).text  # still serving
         broken.unlink()
         await admin.send("/reload")
-        await admin.expect_message(contains="186 entries")
+        await admin.expect_message(contains=f"{serving} entries")
+
+
+# ---------------------------------------------------------------- knowledge v2
+
+
+async def test_statute_answer_quotes_the_article_and_cites_it(world: World):
+    statutes, problems = load_statutes(ROOT / "knowledge")
+    assert problems == []
+    article = statutes.by_name("专利法").article(11)
+    guest = world.server.user(first_name="企业访客")
+    await guest.send("专利法第十一条")
+    reply = await guest.expect_message(contains="《专利法》（2020年修正）第十一条")
+    assert article.text in reply.text  # the exact article, every paragraph
+    assert reply.text.count("《专利法》（2020年修正）第十一条") == 2  # heading and basis
+    assert buttons(reply) == ["👍 有帮助", "👎 没帮助"]  # the same feedback as curated answers
+    await guest.press(reply, "👎 没帮助")
+    await guest.expect_edit(reply)
+    (row,) = questions(world)
+    assert (row.status, row.entry_id, row.vote) == ("answer", "cn-patent-law-2020-11", "down")
+
+
+async def test_statute_answer_hands_over_to_the_commissioner_after_thumbs_down(world: World):
+    contact = await world.onboard("刘经理", entity="浙江大学")
+    await contact.send("专利法第十一条")
+    reply = await contact.expect_message(contains="第十一条")
+    await contact.press(reply, "👎 没帮助")
+    offer = await contact.expect_message(contains="转给贵单位的服务专员")
+    assert buttons(offer) == ["🙋 转给我的服务专员"]
+
+
+async def test_near_domain_question_is_routed_honestly_with_the_hand_over(world: World):
+    contact = await world.onboard("刘经理", entity="浙江大学")
+    await contact.send("专利质押融资怎么办理")
+    reply = await contact.expect_message(contains="知识库没有收录")
+    assert "质押融资" in reply.text
+    assert buttons(reply) == ["👍 有帮助", "👎 没帮助"]
+    offer = await contact.expect_message(contains="转给贵单位的服务专员")
+    assert buttons(offer) == ["🙋 转给我的服务专员"]
+    (row,) = questions(world)
+    assert (row.status, row.entry_id) == ("answer", "route-pledge-financing")
+    guest = world.server.user(first_name="访客")  # no commissioner: told how to get one
+    await guest.send("专利质押融资怎么办理")
+    await guest.expect_message(contains="知识库没有收录")
+    await guest.expect_message(contains="邀请链接")
+
+
+async def test_public_gets_policy_answers_that_were_staff_only(world: World):
+    kb = load_folder(ROOT / "knowledge")
+    entry = kb["zj-commissioner-incentive"]  # was staff-only before knowledge v2
+    assert entry.audience == "everyone"
+    guest = world.server.user(first_name="访客")
+    await guest.send(entry.question)
+    reply = await guest.expect_message()
+    assert entry.answer in reply.text
+    assert "浙质标知办〔2025〕3号" in reply.text

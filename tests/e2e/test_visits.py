@@ -5,9 +5,11 @@ A button step edits the step's message in place; typed input gets a new message.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.fakeapi import FakeUser, SentMessage
@@ -498,3 +500,74 @@ async def test_entity_contacts_and_supervisors_cannot_log_visits(world: World):
     assert "失效" in (await pressed(contact, contact.messages[-1],
                                     data="v:start:1:fresh") or "")
     assert count(world, Visit) == 0
+
+
+async def test_a_follow_up_marked_done_is_told_to_the_entity_and_leaves_the_digest(
+        world: World):
+    contact = await world.onboard("刘经理", entity="浙江大学")
+    user = await world.onboard("王敏")
+    province = await world.onboard("周洁")
+    await user.send("/visit")
+    step = await tap(user, await user.expect_message(), "浙江大学")
+    step = await tap(user, step, "今天")
+    step = await tap(user, step, "📞 电话")
+    await tap(user, step, "▫️ 了解情况")
+    await tap(user, step, "下一步 ▶️")
+    await user.send("电话了解企业专利申请进展。")
+    await tap(user, await user.expect_message(contains="需求"), "⏭ 跳过")
+    await user.send("寄送政策汇编")
+    step = await tap(user, await user.expect_message(contains="1. 寄送政策汇编"), "✅ 完成")
+    step = await tap(user, step, "⏭ 跳过")
+    card = await tap(user, step, "✅ 我确认")
+    await tap(user, card, "✅ 提交")
+    await contact.expect_message(contains="报告于")
+
+    async def digest_text() -> str:
+        """The summary (which counts open items) and the workbook's open items."""
+        await province.send("/digest")
+        await province.expect_message(contains="正在生成")
+        parts = []
+        while (msg := await province.expect_message()).kind == "text":
+            parts.append(msg.text)
+        if msg.kind == "photo":
+            msg = await province.expect_message(kind="document")
+        sheet = load_workbook(io.BytesIO(msg.file_bytes))["待跟进"]
+        items = [str(row[6]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        return "\n".join([*parts, *items])
+
+    text = await digest_text()
+    assert "寄送政策汇编" in text and "待跟进事项 1 条" in text  # open: listed for supervisors
+    await user.send("/status")
+    status = await user.expect_message(contains="待跟进事项")
+    assert "寄送政策汇编" in status.text
+    await user.press(status, "✅ 办结：寄送政策汇编")
+    done = await user.expect_message(contains="跟进事项已办结")
+    assert "寄送政策汇编" in done.text
+    told = await contact.expect_message(contains="已办结贵单位（浙江大学）的跟进事项")
+    assert "王敏" in told.text
+    await user.press(status, "✅ 办结：寄送政策汇编")  # pressed again: told again, no more
+    await user.expect_message(contains="跟进事项已办结")
+    await user.expect_no_message()
+    await contact.expect_no_message()
+    text = await digest_text()
+    assert "寄送政策汇编" not in text and "待跟进事项 0 条" in text  # done: gone from the digest
+    with world.services.uow() as uow:
+        item = uow.session.scalars(select(FollowUp)).one()
+        assert item.status == "resolved" and item.resolved_at is not None
+
+
+async def test_cancel_ends_a_rating_comment_and_the_next_text_is_a_question(world: World):
+    contact = await world.onboard("刘经理", entity="浙江大学")
+    user = await world.onboard("王敏")
+    await tap(user, await walk_to_review(user, mode="📞 电话"), "✅ 提交")
+    ask = await contact.expect_message(contains="报告于")
+    rating = await tap(contact, ask, "✅ 确认")
+    await tap(contact, rating, "3")
+    await contact.send("/cancel")
+    await contact.expect_message(contains="已退出填写评价意见")
+    await contact.send("服务专员的工作职责有哪些")
+    answer = await contact.expect_message()
+    assert "感谢您的反馈" not in answer.text
+    with world.services.uow() as uow:
+        row = uow.session.scalars(select(VisitConfirmation)).one()
+        assert (row.rating, row.comment) == (3, None)

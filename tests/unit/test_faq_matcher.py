@@ -19,7 +19,7 @@ ZJ_SOURCE = {
     "id": "zj-test",
     "title": "服务专员和特派员实施方案（测试）",
     "issuer": "测试办公室",
-    "number": "浙测〔2025〕3号",
+    "number": None,  # not a published document: its entries may be role-specific
     "date": "2025-03-20",
     "region": "浙江省",
 }

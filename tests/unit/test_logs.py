@@ -132,3 +132,22 @@ def test_a_bad_log_setting_is_refused():
 
     with pytest.raises(ConfigError, match="IPBOT_LOG_FORMAT"):
         load_settings(log_format="xml", _env_file=None)
+
+
+WEBHOOK_SECRET = "hook_Secret-0123456789abcdef"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_webhook_secret_never_reaches_a_line(configure, log_format):
+    stream = configure(log_format=log_format, log_level="DEBUG", webhook_secret=WEBHOOK_SECRET)
+    # python-telegram-bot logs each request's parameters at DEBUG
+    logging.getLogger("telegram.Bot").debug(
+        "Calling Bot API endpoint `setWebhook` with parameters `%s`",
+        {"url": "https://bot.example.org/telegram", "secret_token": WEBHOOK_SECRET})
+    try:
+        raise RuntimeError(f"header X-Telegram-Bot-Api-Secret-Token: {WEBHOOK_SECRET}")
+    except RuntimeError:
+        logging.getLogger("bot.test.secret").exception("refused")
+    out = stream.getvalue()
+    assert WEBHOOK_SECRET not in out
+    assert out.count("<token>") == 2 and "https://bot.example.org/telegram" in out

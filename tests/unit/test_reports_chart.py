@@ -6,7 +6,6 @@ These tests need a CJK font (Debian: ``fonts-wqy-microhei``). Without one they f
 
 from __future__ import annotations
 
-import time
 import warnings
 from io import BytesIO
 
@@ -80,19 +79,6 @@ def test_many_cities_and_empty_data_render():
     empty = build_digest(DigestInput(Scope("county", city="舟山市", county="普陀区"), NOW, "Q1"))
     png, missing = _render(empty, "zh")
     assert missing == [] and png.startswith(PNG_MAGIC)
-
-
-def test_chart_is_fast():
-    digest = build_digest(digest_input())
-    coverage_chart(digest)  # warm up: font loading
-    best = min(_timed(lambda: coverage_chart(digest)) for _ in range(3))
-    assert best < 0.5
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def test_missing_font_is_an_error_not_boxes(monkeypatch):

@@ -1,0 +1,250 @@
+"""Statutes at article level: numbering, citations, verbatim quotes, the second answer tier,
+the lint rules of knowledge v2 and the text of answers."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.faq import Answerer, load_folder
+from bot.faq.loader import lint_folder
+from bot.faq.render import answer_text, citation, offers_hand_over
+from bot.faq.statutes import (
+    article_label,
+    chinese_number,
+    load_statutes,
+    parse_chinese_number,
+    parse_statute,
+)
+from tests.conftest import ROOT
+
+KNOWLEDGE = ROOT / "knowledge"
+# shared/ lies beside the checkout (a worktree is one level deeper)
+SHARED = next((p / "shared" / "statutes" for p in (ROOT.parent, ROOT.parent.parent)
+               if (p / "shared" / "statutes").is_dir()), ROOT.parent / "shared" / "statutes")
+
+
+@pytest.fixture(scope="module")
+def book():
+    found, problems = load_statutes(KNOWLEDGE)
+    assert problems == []
+    return found
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return Answerer(load_folder(KNOWLEDGE))
+
+
+# ---------------------------------------------------------------- numbers and parsing
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"),
+                                         (42, "四十二"), (100, "一百"), (101, "一百零一"),
+                                         (110, "一百一十"), (149, "一百四十九")])
+def test_chinese_numbers_both_ways(n: int, text: str) -> None:
+    assert chinese_number(n) == text
+    assert parse_chinese_number(text) == n
+    assert article_label(n) == f"第{text}条"
+
+
+def test_articles_keep_their_paragraphs_chapter_and_section() -> None:
+    title, articles, problems = parse_statute(textwrap.dedent("""\
+        # 测试法
+
+        2020年1月1日 通过
+
+        ## 第一章 总则
+
+        第一条 第一段。
+
+        第二段。
+
+        ### 第一节 细分
+
+        第二条 只有一段。
+        """))
+    assert (title, problems) == ("测试法", [])
+    assert [a.number for a in articles] == [1, 2]
+    assert articles[0].text == "第一段。\n第二段。"
+    assert (articles[0].chapter, articles[0].section) == ("第一章 总则", None)
+    assert articles[1].section == "第一节 细分"
+
+
+def test_a_gap_in_the_numbering_is_a_problem() -> None:
+    _, _, problems = parse_statute("# 法\n\n第一条 甲。\n\n第三条 丙。\n")
+    assert problems and "article 3 follows article 1" in problems[0][1]
+
+
+def test_the_six_statutes_are_loaded_whole(book) -> None:
+    expected = {"专利法": 82, "专利法实施细则": 149, "商标法": 73, "商标法实施条例": 98,
+                "著作权法": 67, "专利代理条例": 32}
+    assert {s.short: len(s.articles) for s in book} == expected
+
+
+def test_the_copies_match_the_shared_statutes_character_for_character() -> None:
+    if not SHARED.is_dir():
+        pytest.skip("no shared statutes beside this checkout")
+    for path in SHARED.glob("*.md"):
+        assert (KNOWLEDGE / "statutes" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_citation_names_statute_version_and_article(book) -> None:
+    patent = book.by_name("专利法")
+    assert patent.citation(42) == "《专利法》（2020年修正）第四十二条"
+    assert patent.article(42).text.startswith("发明专利权的期限为二十年")
+
+
+# ---------------------------------------------------------------- quotes and citations
+
+
+def test_an_exact_quote_of_a_cited_article_passes(book) -> None:
+    text = "「发明专利权的期限为二十年」（《专利法》（2020年修正）第四十二条）"
+    assert book.check_answer(text) == []
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("「发明专利权的期限为二十五年」《专利法》（2020年修正）第四十二条", "not verbatim"),
+    ("「发明专利权的期限为二十年」", "cites no statute article"),
+    ("见《专利法》（2020年修正）第九十九条", "no such article"),
+    ("见《专利法》第四十二条", "lacks the version"),
+    ("见《专利法》（2008年修正）第四十二条", "version in force"),
+])
+def test_wrong_quotes_and_citations_are_problems(book, text: str, problem: str) -> None:
+    problems = book.check_answer(text)
+    assert len(problems) == 1 and problem in problems[0]
+
+
+def test_other_documents_in_brackets_are_not_statute_citations(book) -> None:
+    assert book.check_answer("《关于建立知识产权服务专员机制的实施方案》第一条") == []
+
+
+# ---------------------------------------------------------------- lint rules of v2
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    target.mkdir()
+    shutil.copytree(KNOWLEDGE / "statutes", target / "statutes")
+    return target
+
+
+def entry(answer: str, *, audience: str = "everyone", kind: str = "answer",
+          section: str = "第四十二条") -> str:
+    return textwrap.dedent(f"""\
+          - id: e1
+            question: 专利的保护期限是多少年？
+            alternates: [专利 保护期, 专利能管多少年, 专利 期限 多长]
+            answer: {answer}
+            section: {section}
+            audience: {audience}
+            kind: {kind}
+        """)
+
+
+def test_entry_citing_a_statute_file_source_checks_its_quote(folder: Path) -> None:
+    good = "「发明专利权的期限为二十年」"
+    (folder / "law.yaml").write_text("source: cn-patent-law-2020\nentries:\n" + entry(good),
+                                     encoding="utf-8")
+    assert lint_folder(folder) == []
+    kb = load_folder(folder)
+    assert kb.get("e1").source.is_statute
+    (folder / "law.yaml").write_text(
+        "source: cn-patent-law-2020\nentries:\n" + entry("「发明专利权的期限为三十年」"),
+        encoding="utf-8")
+    (problem,) = lint_folder(folder)
+    assert "not verbatim in 《专利法》（2020年修正）第四十二条" in problem.message
+    assert problem.line == 6  # the answer's line
+
+
+def test_public_document_entries_must_be_for_everyone(folder: Path) -> None:
+    source = textwrap.dedent("""\
+        source: {id: doc, title: 文件, issuer: 单位, number: 测〔2025〕1号, date: null,
+                 region: null}
+        entries:
+        """)
+    (folder / "doc.yaml").write_text(source + entry("每年一次。", audience="staff",
+                                                    section="一"), encoding="utf-8")
+    (problem,) = lint_folder(folder)
+    assert "drawn from a public document" in problem.message and "'staff'" in problem.message
+    bot_notes = source.replace("number: 测〔2025〕1号", "number: null")
+    (folder / "doc.yaml").write_text(bot_notes + entry("每年一次。", audience="staff",
+                                                       section="一"), encoding="utf-8")
+    assert lint_folder(folder) == []
+
+
+def test_routing_answers_give_no_figures_or_contacts(folder: Path) -> None:
+    source = ("source: {id: scope, title: 范围, issuer: 助手, number: null, date: null, "
+              "region: null}\nentries:\n")
+    (folder / "scope.yaml").write_text(
+        source + entry("不在知识库范围，资助标准为每件3000元。", kind="route", section="范围"),
+        encoding="utf-8")
+    (problem,) = lint_folder(folder)
+    assert "routing answer must not give figures" in problem.message
+    (folder / "scope.yaml").write_text(
+        source + entry("不在知识库范围（《专利法》（2020年修正）第四十二条）。", kind="route",
+                       section="范围"), encoding="utf-8")
+    assert lint_folder(folder) == []  # a statute citation is not a figure
+
+
+def test_the_shipped_folder_passes_the_v2_rules() -> None:
+    assert lint_folder(KNOWLEDGE) == []
+    kb = load_folder(KNOWLEDGE)
+    routes = [e for e in kb if e.kind == "route"]
+    assert routes and all(e.audience == "everyone" for e in routes)
+    assert all(e.audience == "everyone" for e in kb if e.source.is_public_document)
+
+
+# ---------------------------------------------------------------- the second tier
+
+
+def test_curated_entries_take_precedence_over_articles(answerer: Answerer) -> None:
+    result = answerer.match("发明专利的保护期限是多少年", "public")
+    assert result.status == "answer"
+    assert result.best.entry.kind == "answer" and result.best.entry.source.is_statute
+
+
+def test_an_article_answers_when_no_curated_entry_does(answerer: Answerer, book) -> None:
+    question = "专利法第十一条"  # no curated entry names this article
+    assert answerer.curated.match(question, "public").status != "answer"
+    result = answerer.match(question, "public")
+    assert result.status == "answer"
+    entry = result.best.entry
+    assert entry.kind == "statute" and entry.answer == book.by_name("专利法").article(11).text
+    assert answerer.entry(entry.id) == entry
+
+
+def test_far_out_of_domain_is_not_answered_by_either_tier(answerer: Answerer) -> None:
+    for question in ("明天杭州天气怎么样", "高铁票怎么退", "讲个笑话"):
+        assert answerer.match(question, "public").status != "answer", question
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def test_statute_answer_quotes_the_article_exactly_with_its_citation(answerer, book) -> None:
+    entry = answerer.match("专利法第十一条", "public").best.entry
+    article = book.by_name("专利法").article(11)
+    text = answer_text(entry, "zh")
+    assert article.text in text
+    assert text.count("《专利法》（2020年修正）第十一条") == 2  # heading and legal basis
+    english = answer_text(entry, "en")
+    assert english.startswith("(This answer is available in Chinese only.)")
+    assert article.text in english
+
+
+def test_curated_statute_entry_shows_its_citation(answerer) -> None:
+    entry = answerer.entry("law-patent-term")
+    assert citation(entry.source, entry.section) == "《专利法》（2020年修正）第四十二条"
+    assert "⚖️ 依据：《专利法》（2020年修正）第四十二条" in answer_text(entry, "zh")
+    assert "Legal basis" in answer_text(entry, "en") and "20 years" in answer_text(entry, "en")
+
+
+def test_routing_entries_offer_a_person(answerer) -> None:
+    route = answerer.entry("route-pledge-financing")
+    assert offers_hand_over(route) and not offers_hand_over(answerer.entry("law-patent-term"))
+    assert "知识库没有收录" in answer_text(route, "zh")
