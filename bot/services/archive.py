@@ -162,9 +162,9 @@ def choices(svc: Services, kind: str, scope: Scope) -> list[Target]:
             if scope.level == "province":
                 ids |= {pid for (pid,) in s.execute(select(PersonRole.person_id).where(
                     PersonRole.role.in_(("commissioner", "envoy"))))}
-            rows = s.execute(select(Person.id, Person.name, Person.unit).where(
-                Person.id.in_(sorted(ids)))) if ids else []
-            return sorted((Target("person", pid, name, detail=unit) for pid, name, unit in rows),
+            rows = s.execute(select(Person.id, Person.name, Person.unit))
+            return sorted((Target("person", pid, name, detail=unit)
+                           for pid, name, unit in rows if pid in ids),
                           key=lambda t: (t.name, t.detail, t.id))
         if kind == "entity":
             rows = s.execute(select(Entity.id, Entity.name, Entity.city, Entity.county))

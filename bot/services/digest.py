@@ -120,8 +120,7 @@ def digest_input(svc: Services, scope: Scope, at: datetime, period_label: str,
                 PersonRole.role.in_(("commissioner", "envoy")), Person.telegram_id.is_(None))):
             if roles.get(pid) != "commissioner":  # someone in both roles shows as commissioner
                 roles[pid] = role
-        units = dict(s.execute(select(Person.id, Person.unit).where(
-            Person.id.in_(list(roles)))).all()) if roles else {}
+        units = dict(s.execute(select(Person.id, Person.unit)).all()) if roles else {}
         unbound = []
         for pid, role in roles.items():
             where_ = places.get(pid)

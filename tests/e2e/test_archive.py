@@ -215,6 +215,14 @@ async def test_a_flagged_typical_case_is_exported_per_quarter(world: World, tmp_
     code, _, err = ipbot(world, "archive", "cases", "--quarter", "2026-13", "--out",
                          str(tmp_path / "x.xlsx"))
     assert code == 1 and "2026-Q1" in err
+    # /cancel stops waiting for a highlight: the next text is a question again
+    await chen.send("/history")
+    listing = await chen.expect_message()
+    detail = await tap(chen, listing, buttons(listing)[0])
+    await chen.press(detail, "⭐ 修改亮点")
+    await chen.expect_message(contains="一句话")
+    await chen.send("/cancel")
+    await chen.expect_message(contains="已退出填写典型案例亮点")
     # unflagging takes it out
     await chen.send("/history")
     listing = await chen.expect_message()
