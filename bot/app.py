@@ -29,11 +29,13 @@ from bot import menus
 from bot.context import BotContext, BotData
 from bot.delivery.request import StatusAwareRequest
 from bot.handlers import (
+    archive,
     basics,
     common,
     consult,
     digest,
     errors,
+    evaluation,
     faq,
     history,
     inputs,
@@ -107,8 +109,16 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(status.followup_press,
                                          pattern=cb.pattern(cb.FOLLOWUP)))
 
-    # 6. Supervisors: the digest on demand.
+    # 6. Supervisors: the digest on demand (and its full detail); service archives and
+    #    typical cases; evaluations (packs, grades, feedback letters).
     app.add_handler(CommandHandler("digest", digest.digest_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(digest.digest_press, pattern=cb.pattern(cb.DIGEST)))
+    app.add_handler(CommandHandler("archive", archive.archive_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(archive.archive_press, pattern=cb.pattern(cb.ARCHIVE)))
+    app.add_handler(CommandHandler("evaluation", evaluation.evaluation_command,
+                                   filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(evaluation.evaluation_press,
+                                         pattern=cb.pattern(cb.EVALUATION)))
 
     # 7. Consultations: hand-over, claim, reply, follow-up, solve; /inbox and /reply.
     app.add_handler(CallbackQueryHandler(consult.consult_press, pattern=cb.pattern(cb.CONSULT)))
@@ -148,6 +158,8 @@ _BUTTON_ACTIONS = {
     "history": history.history_command,
     "status": status.status_command,
     "digest": digest.digest_command,
+    "archive": archive.archive_command,
+    "evaluation": evaluation.evaluation_command,
     "ask": faq.ask_button,
     "inbox": consult.inbox_command,
 }

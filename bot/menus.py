@@ -25,16 +25,18 @@ MENUS: dict[str, Menu] = {
                   (("visit", "status"), ("history", "ask"), ("help",))),
     "staff": Menu(("visit", "status", "history", "inbox", "ask", *_COMMON),
                   (("visit", "status"), ("history", "inbox"), ("ask", "help"))),
-    "supervisor": Menu(("digest", "inbox", "ask", *_COMMON),
-                       (("digest", "inbox"), ("ask", "help"))),
-    "admin": Menu(("digest", "reload", "ask", *_COMMON), (("digest", "ask"), ("help",))),
+    "supervisor": Menu(("digest", "archive", "evaluation", "inbox", "ask", *_COMMON),
+                       (("digest", "archive"), ("evaluation", "inbox"), ("ask", "help"))),
+    "admin": Menu(("digest", "archive", "evaluation", "reload", "ask", *_COMMON),
+                  (("digest", "archive"), ("evaluation", "ask"), ("help",))),
     "contact": Menu(("ask", *_COMMON), (("ask", "help"),)),
+    "region_contact": Menu(("ask", *_COMMON), (("ask", "help"),)),
     "guest": Menu(("start", "ask", *_COMMON), (("ask", "help"),)),
 }
 
 # Commands whose features have landed; the rest stay out of menus until they do.
 AVAILABLE: set[str] = {"start", "help", "lang", "cancel", "visit", "history", "status",
-                       "digest", "ask", "reload", "inbox"}
+                       "digest", "ask", "reload", "inbox", "archive", "evaluation"}
 
 
 def menu(role: str) -> Menu:

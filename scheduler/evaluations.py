@@ -10,6 +10,13 @@
 * A cycle end notice is sendable from ``cycle_end - cycle_end_notice_days``
   through the cycle end, once (key ``cycle:{id}:end-notice``), and, with
   ``skip_non_working_days``, only on working days.
+* An evaluation period has a code scripts can rely on: ``2026`` (a year),
+  ``2026-2027`` (a cycle), ``2026-H1``, ``2026-Q2``, ``2026-03``.
+* The evaluation pack judges every obligation window of the period
+  (:func:`window_outcomes`): ``met`` (the visits were dated in the window and
+  recorded by its deadline), ``late`` (dated in the window, but recorded only after
+  its deadline), ``missed``, ``waived``, or, for a period still running, ``due``
+  and ``upcoming``.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scheduler.obligations import AssignmentSpan
-from scheduler.periods import periods_overlapping
+from scheduler.obligations import AssignmentSpan, Window, is_waived, obligation_windows
+from scheduler.periods import Period, periods_overlapping
 from scheduler.policy import ROLES, Policy
 from scheduler.workdays import is_working_day
 
@@ -159,3 +166,129 @@ def cycle_end_notices(
             if key not in sent_keys:
                 out.append(CycleEndNotice(key, c.cycle_id, c.start, c.end, (c.end - today).days))
     return out
+
+
+# --------------------------------------------------------------------------- periods by code
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationPeriod:
+    """One evaluation period of a role: inclusive local dates and its code."""
+
+    role: str
+    cycle_id: int | str
+    start: date
+    end: date
+    code: str
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+
+def period_code(start: date, end: date, every: str) -> str:
+    """``2026-2027`` for a cycle, else the calendar period's label (``2026``, ``2026-Q2``)."""
+    if every == "cycle_end":
+        return f"{start.year}-{end.year}"
+    return Period(every, start, end).label
+
+
+def periods_of(cycles: Iterable[Cycle], role: str, policy: Policy) -> list[EvaluationPeriod]:
+    """Every evaluation period of ``role`` in ``cycles``, in date order."""
+    every = policy.role(role).evaluation.every
+    out = [EvaluationPeriod(role, c.cycle_id, a, b, period_code(a, b, every))
+           for c in cycles for a, b in evaluation_periods(c, role, policy)]
+    return sorted(out, key=lambda p: (p.start, p.end))
+
+
+def period_by_code(code: str, cycles: Iterable[Cycle], role: str, policy: Policy
+                   ) -> EvaluationPeriod | None:
+    """The period of ``role`` named ``code``. A year cut in two by a cycle ending mid-year has
+    two periods of the same code: the longer one is meant."""
+    found = [p for p in periods_of(cycles, role, policy) if p.code == code.strip()]
+    return max(found, key=lambda p: p.end - p.start) if found else None
+
+
+def default_period(cycles: Iterable[Cycle], role: str, today: date, policy: Policy
+                   ) -> EvaluationPeriod | None:
+    """The period an evaluation most likely means: the latest that has ended, else the one
+    running today, else the first."""
+    periods = periods_of(cycles, role, policy)
+    ended = [p for p in periods if p.end < today]
+    if ended:
+        return ended[-1]
+    running = [p for p in periods if p.contains(today)]
+    return running[0] if running else (periods[0] if periods else None)
+
+
+# --------------------------------------------------------------------------- window outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedVisit:
+    """A visit as the pack judges it: its local date, the local date it was recorded, and
+    its mode."""
+
+    assignment_id: int | str
+    visit_date: date
+    recorded_on: date
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOutcome:
+    assignment_id: int | str
+    person_id: int | str
+    role: str
+    target_name: str
+    window_start: date
+    window_end: date
+    required: int
+    counted: int  # qualifying visits dated in the window
+    counted_on_time: int  # … of which recorded by the window's deadline
+    state: str  # met | late | missed | waived | due | upcoming
+    last_visit: date | None  # latest visit of any mode dated in the window
+
+
+OUTCOMES: tuple[str, ...] = ("met", "late", "missed", "waived", "due", "upcoming")
+
+
+def window_outcomes(spans: Sequence[AssignmentSpan], visits: Iterable[RecordedVisit],
+                    start: date, end: date, today: date, policy: Policy
+                    ) -> list[WindowOutcome]:
+    """Every obligation window of ``spans`` that overlaps ``start .. end``, judged as of
+    ``today`` (visits dated after today are ignored)."""
+    by_assignment: dict[object, list[RecordedVisit]] = defaultdict(list)
+    for v in visits:
+        if v.visit_date <= today:
+            by_assignment[v.assignment_id].append(v)
+    out: list[WindowOutcome] = []
+    for span in spans:
+        ob = policy.role(span.role).obligation
+        modes = frozenset(ob.counting_modes)
+        mine = by_assignment.get(span.assignment_id, [])
+        for w in obligation_windows(span, policy):
+            if w.end < start or w.start > end:
+                continue
+            inside = [v for v in mine if w.contains(v.visit_date)]
+            counting = [v for v in inside if v.mode in modes]
+            on_time = sum(1 for v in counting if v.recorded_on <= w.end)
+            out.append(WindowOutcome(
+                span.assignment_id, span.person_id, span.role, span.target_name, w.start,
+                w.end, ob.min_visits, len(counting), on_time,
+                _outcome(w, ob.period, len(counting), on_time, ob.min_visits, today, policy),
+                max((v.visit_date for v in inside), default=None)))
+    out.sort(key=lambda o: (o.window_start, o.target_name, str(o.assignment_id)))
+    return out
+
+
+def _outcome(w: Window, kind: str, counted: int, on_time: int, required: int, today: date,
+             policy: Policy) -> str:
+    if is_waived(w, kind, policy):
+        return "waived"
+    if on_time >= required:
+        return "met"
+    if counted >= required:
+        return "late"
+    if w.end < today:
+        return "missed"
+    return "upcoming" if w.start > today else "due"

@@ -30,7 +30,9 @@ from pydantic import (
 from scheduler.periods import PeriodKind
 
 __all__ = [
+    "DEFAULT_GRADES",
     "VISIT_MODES",
+    "GradeDef",
     "Policy",
     "PolicyError",
     "RolePolicy",
@@ -90,6 +92,33 @@ class TaskDef(_Model):
         if not _KEY_RE.match(v):
             raise ValueError("must be a lower_snake_case identifier")
         return v
+
+
+class GradeDef(_Model):
+    """One evaluation grade (评价等次): stable key, Chinese name, English label."""
+
+    key: str
+    zh: str = Field(min_length=1, max_length=16)
+    en: str = Field(min_length=1, max_length=32)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not _KEY_RE.match(v) or len(v) > 32:
+            raise ValueError("must be a lower_snake_case identifier of at most 32 characters")
+        return v
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+#: The default scale (seed 004 names no scale; these are the usual four 等次), best first.
+DEFAULT_GRADES: tuple[GradeDef, ...] = (
+    GradeDef(key="excellent", zh="优秀", en="Excellent"),
+    GradeDef(key="competent", zh="称职", en="Competent"),
+    GradeDef(key="basically_competent", zh="基本称职", en="Basically competent"),
+    GradeDef(key="incompetent", zh="不称职", en="Incompetent"),
+)
 
 
 class Obligation(_Model):
@@ -226,6 +255,8 @@ class Policy(_Model):
         if len(set(names)) != len(names):
             raise ValueError("must not repeat a county")
         return tuple(names)
+    #: Evaluation grades, best first; the last (lowest) lists the person under "需调整".
+    grades: tuple[GradeDef, ...] = DEFAULT_GRADES
 
     @field_validator("send_time", mode="before")
     @classmethod
@@ -240,6 +271,28 @@ class Policy(_Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r}") from None
         return v
+
+    @field_validator("grades")
+    @classmethod
+    def _grades(cls, v: tuple[GradeDef, ...]) -> tuple[GradeDef, ...]:
+        if len(v) < 2:
+            raise ValueError("must list at least two grades, best first")
+        for attr in ("key", "zh", "en"):
+            names = [getattr(g, attr) for g in v]
+            if len(set(names)) != len(names):
+                raise ValueError(f"must not repeat a grade's {attr}")
+        return v
+
+    @property
+    def lowest_grade(self) -> GradeDef:
+        """The grade that calls for adjustment (listed under "需调整" in the digest)."""
+        return self.grades[-1]
+
+    def grade(self, text: str) -> GradeDef | None:
+        """The grade named by its key, Chinese name or English label (any case)."""
+        wanted = text.strip().casefold()
+        return next((g for g in self.grades if wanted in (
+            g.key, g.zh.casefold(), g.en.casefold())), None)
 
     @cached_property
     def tz(self) -> ZoneInfo:

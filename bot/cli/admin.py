@@ -126,16 +126,21 @@ def invite(
     ctx: typer.Context,
     person: Annotated[str | None, typer.Argument(help="The person's name or phone.")] = None,
     entity: Annotated[str | None, typer.Option(help="Invite a contact of this entity.")] = None,
+    region: Annotated[str | None, typer.Option(
+        help="Invite a contact of this service region (the county's IP department), who "
+             "confirms the envoy's visits.")] = None,
     days: Annotated[int | None, typer.Option(help="Days until the code expires.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Issue a single-use invite link for a person, or for a contact of an entity."""
+    """Issue a single-use invite link for a person, or for a contact of an entity or of a
+    region."""
     from bot.services import invites
 
     st = state(ctx)
     svc = st.services(migrated=True)
     try:
-        issued = invites.issue(svc, person=person, entity=entity, days=days, actor=st.actor())
+        issued = invites.issue(svc, person=person, entity=entity, region=region, days=days,
+                               actor=st.actor())
     except ServiceError as exc:
         fail(st, st.problem(exc.code, exc.values))
     username = st.bot_username()

@@ -1,6 +1,6 @@
 """``ipbot``: the administrators' command line. The one place its commands are registered;
 each lives in the module named for what it does (admin, roster, obligations, knowledge,
-backup, demo)."""
+backup, demo, evaluation)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, backup, demo, knowledge, obligations, roster
+from bot.cli import admin, backup, demo, evaluation, knowledge, obligations, roster
 from bot.cli.common import CliState, one_line
 from bot.i18n import raw
 
@@ -26,9 +26,14 @@ assign_app = typer.Typer(help="Assignments (服务关系): end or transfer them 
                          no_args_is_help=True)
 person_app = typer.Typer(help="People in the pool.", no_args_is_help=True)
 pool_app = typer.Typer(help="The pool (服务专员库、特派员库、服务对象库).", no_args_is_help=True)
+evaluation_app = typer.Typer(help="Evaluations (评价): packs, results, feedback letters.",
+                             no_args_is_help=True)
+archive_app = typer.Typer(help="Service archives (服务档案) and typical cases.",
+                          no_args_is_help=True)
 for name, sub in (("db", db_app), ("cycle", cycle_app), ("reminders", reminders_app),
                   ("digest", digest_app), ("knowledge", knowledge_app), ("faq", faq_app),
-                  ("assign", assign_app), ("person", person_app), ("pool", pool_app)):
+                  ("assign", assign_app), ("person", person_app), ("pool", pool_app),
+                  ("evaluation", evaluation_app), ("archive", archive_app)):
     app.add_typer(sub, name=name)
 
 
@@ -61,6 +66,11 @@ knowledge_app.command("lint")(knowledge.knowledge_lint)
 knowledge_app.command("gaps")(knowledge.knowledge_gaps)
 knowledge_app.command("proposals")(knowledge.knowledge_proposals)
 faq_app.command("ask")(knowledge.faq_ask)
+evaluation_app.command("pack")(evaluation.pack)
+evaluation_app.command("record")(evaluation.record)
+evaluation_app.command("letters")(evaluation.letters)
+archive_app.command("export")(evaluation.archive_export)
+archive_app.command("cases")(evaluation.archive_cases)
 
 
 def main() -> None:

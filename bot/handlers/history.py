@@ -1,5 +1,5 @@
 """/history (我的走访): recent visits, paged; open one; edit within 7 days, delete within 24 h;
-mark its follow-up items done."""
+mark its follow-up items done; flag it as a typical case (典型案例) with a one-line highlight."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.handlers.common import deliver, replier, require, run, say, stale, toas
 from bot.handlers.visit import STAFF, update_key
 from bot.i18n import t
 from bot.render import problem
-from bot.services import visit_records
+from bot.services import cases, visit_records
 from bot.services.errors import ServiceError
 from bot.views import callbacks as cb
 from bot.views import history as views
@@ -48,6 +48,14 @@ async def history_press(update: Update, context: BotContext) -> None:
             done = await run(visit_records.delete, svc, person, value, update_key(update),
                              reply=lambda d: [r.edit(t("history.deleted", lang,
                                                        number=d.number))])
+            context.deliver(done.sent)
+        elif press.action == "case":
+            done = await run(cases.ask, svc, person, actor.telegram_id, value,
+                             reply=lambda f: views.ask_highlight(f, r))
+            context.deliver(done.sent)
+        elif press.action == "uncase":
+            done = await run(cases.unflag, svc, person, actor.telegram_id, value,
+                             reply=lambda f: views.flagged(f, r))
             context.deliver(done.sent)
         elif press.action == "edit":
             chat = update.effective_chat

@@ -37,6 +37,8 @@ async def _greet(update: Update, context: BotContext, actor: Actor, *, back: boo
         text = t("start.guest", lang)
     elif back:
         text = t("start.welcome_back", lang, name=actor.name, role=role)
+    elif actor.contact_kind == "region":
+        text = t("start.welcome_region_contact", lang, name=actor.name, region=actor.region_name)
     elif actor.kind is ActorKind.CONTACT:
         text = t("start.welcome_contact", lang, name=actor.name, entity=actor.entity_name)
     elif actor.primary_role in ("supervisor", "admin"):

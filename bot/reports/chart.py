@@ -46,7 +46,8 @@ def coverage_chart(digest: Digest, lang: str | None = None) -> bytes:
     fig.suptitle(clip(title, 80), fontproperties=_sized(font, 14))
     fig.subplots_adjust(left=0.16, right=0.97, top=0.86, bottom=0.13)
     out = BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})  # a few KiB more, several times faster
     return out.getvalue()
 
 

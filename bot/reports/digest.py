@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from bot.reports.model import (
     MODES,
+    AdjustRow,
     ConsultationRow,
     DigestInput,
     DisputeRow,
@@ -35,7 +36,7 @@ VISIT_DAYS = 7
 _STATE_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "met": 3, "waived": 4}
 
 _Row = TypeVar("_Row", ObligationRow, VisitRow, DisputeRow, FollowUpRow, UnboundRow,
-               ConsultationRow, UnservedRow)
+               ConsultationRow, UnservedRow, AdjustRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +93,24 @@ class Digest:
     coverage_total: CityCoverage  # city=None: the whole scope
     consultations: tuple[ConsultationRow, ...] | None  # overdue only; None: not reported
     unserved: tuple[UnservedRow, ...] = ()  # entities and regions nobody serves today
+    adjust: tuple[AdjustRow, ...] = ()  # 需调整: one row per person, latest evaluation first
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    @property
+    def most_overdue(self) -> tuple[OverdueGroup, ...]:
+        """The people overdue longest (then with most overdue windows): the summary names
+        the first ten."""
+        return tuple(sorted(self.overdue, key=lambda g: (-g.max_days_overdue, -g.count,
+                                                          g.person)))
+
+    @property
+    def recent_disputes(self) -> tuple[DisputeRow, ...]:
+        """Disputes, the most recent visit first."""
+        return tuple(sorted(self.disputes, key=lambda d: (d.visit_date, d.number),
+                            reverse=True))
 
     @property
     def visit_count(self) -> int:
@@ -105,11 +120,14 @@ class Digest:
     def overdue_count(self) -> int:
         return sum(g.count for g in self.overdue)
 
-    def text_parts(self, lang: str | None = None, *, limit: int | None = None) -> list[str]:
-        """Telegram HTML messages, each under Telegram's limit after entity parsing."""
+    def text_parts(self, lang: str | None = None, *, limit: int | None = None,
+                   max_parts: int = 2) -> list[str]:
+        """The summary as Telegram HTML messages: at most ``max_parts``, each under
+        Telegram's limit after entity parsing, at any scale."""
         from bot.reports.text import MESSAGE_LIMIT, render_parts
 
-        return render_parts(self, lang or self.lang, limit=limit or MESSAGE_LIMIT)
+        return render_parts(self, lang or self.lang, limit=limit or MESSAGE_LIMIT,
+                            max_parts=max_parts)
 
 
 def build_digest(inp: DigestInput, lang: str = "zh") -> Digest:
@@ -160,7 +178,16 @@ def build_digest(inp: DigestInput, lang: str = "zh") -> Digest:
         consultations=consultations,
         unserved=tuple(sorted(_scoped(scope, inp.unserved),
                               key=lambda u: (u.kind, u.city or "", u.county or "", u.target))),
+        adjust=tuple(_adjust(_scoped(scope, inp.adjust))),
     )
+
+
+def _adjust(rows: Iterable[AdjustRow]) -> list[AdjustRow]:
+    """One row per person (and period), the latest result first."""
+    seen: dict[tuple[str, str, str], AdjustRow] = {}
+    for row in rows:
+        seen.setdefault((row.person, row.role, row.period), row)
+    return sorted(seen.values(), key=lambda r: (r.recorded_at, r.person), reverse=True)
 
 
 def _scoped(scope: Scope, rows: Iterable[_Row]) -> list[_Row]:

@@ -147,6 +147,24 @@ class ConsultationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AdjustRow:
+    """需调整: a person whose latest evaluation gave the lowest grade, still serving.
+
+    One row per place the person serves (so that scoping keeps them where they serve);
+    :func:`~bot.reports.digest.build_digest` lists each person once.
+    """
+
+    person: str
+    role: RoleName
+    unit: str | None
+    city: str | None
+    county: str | None
+    period: str  # the evaluation period's label (2026年度, 2026–2027周期)
+    grade: str  # the grade's name in the digest's language
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DigestInput:
     """Everything one digest is made of, before scoping.
 
@@ -167,6 +185,7 @@ class DigestInput:
     unbound: tuple[UnboundRow, ...] = ()
     consultations: tuple[ConsultationRow, ...] | None = None
     unserved: tuple[UnservedRow, ...] = ()
+    adjust: tuple[AdjustRow, ...] = ()
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -1,4 +1,7 @@
-"""The digest as Telegram HTML messages, split below Telegram's length limit.
+"""The digest's summary as Telegram HTML messages: at most two, at any scale.
+
+The summary gives the totals, the people overdue longest, the latest disputes and the people
+to adjust (需调整); the chart and the workbook follow it, and everything else is one tap away.
 
 Every line is built whole here, with its tags opened and closed on the same line and every
 data value escaped, so the splitter may cut between any two lines without breaking markup.
@@ -60,12 +63,28 @@ class Section:
     lines: tuple[str, ...]
 
 
-def render_parts(digest: Digest, lang: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The digest as HTML messages, each with ``visible_length < limit``."""
-    return split_sections(
-        lambda i, n: _header(digest, lang, i, n), list(sections(digest, lang)), lang,
-        limit=limit,
-    )
+def render_parts(digest: Digest, lang: str, *, limit: int = MESSAGE_LIMIT,
+                 max_parts: int = 2) -> list[str]:
+    """The digest's summary as HTML messages, each with ``visible_length < limit``.
+
+    The summary names at most ten people and disputes; when
+    that does not fit ``max_parts`` messages, it names fewer and clips free text shorter,
+    until it fits (at Telegram's limit it always does; the workbook lists everything).
+    """
+    parts: list[str] = []
+    for top, text_max in _FITS:
+        parts = split_sections(
+            lambda i, n: _header(digest, lang, i, n),
+            list(sections(digest, lang, top=top, text_max=text_max)), lang, limit=limit)
+        if len(parts) <= max_parts:
+            break
+    return parts
+
+
+#: (people and disputes named, longest free text) from the fullest summary to the leanest.
+_FITS = ((10, 300), (10, 120), (7, 80), (5, 60), (3, 40), (1, 20))
+#: Targets named on an overdue person's line (then "and N more").
+TARGETS_SHOWN = 3
 
 
 def split_sections(
@@ -167,19 +186,17 @@ def place_name(city: str | None, county: str | None, lang: str) -> str:
     return city or county or ""
 
 
-def sections(digest: Digest, lang: str) -> Iterable[Section]:
-    """Every section of the digest, in order."""
-    yield _visits(digest, lang)
-    yield _due(digest, lang)
-    yield _overdue(digest, lang)
-    yield _disputes(digest, lang)
-    yield _followups(digest, lang)
-    yield _unbound(digest, lang)
-    yield _coverage(digest, lang)
-    if digest.consultations is not None:
-        yield _consultations(digest, lang)
+def sections(digest: Digest, lang: str, *, top: int = 10, text_max: int = TEXT_MAX
+             ) -> Iterable[Section]:
+    """The summary's sections, in order: totals, the longest overdue, disputes, 需调整, and
+    (only when a departure or an ended assignment left some) what nobody serves."""
+    yield _totals(digest, lang)
+    yield _overdue(digest, lang, top)
+    yield _disputes(digest, lang, top, text_max)
+    yield _adjust(digest, lang, top)
     if digest.unserved:
-        yield _unserved(digest, lang)
+        yield _unserved(digest, lang, top)
+    yield Section(rt("digest.more.heading", lang), (rt("digest.more.line", lang),))
 
 
 def _where(digest: Digest, city: str | None, county: str | None, lang: str) -> Safe:
@@ -207,164 +224,94 @@ def _share(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.0f}%"
 
 
-def _visits(digest: Digest, lang: str) -> Section:
-    heading = rt(
-        "digest.visits.heading", lang,
-        start=digest.visits_from.isoformat(), end=digest.visits_to.isoformat(),
-        total=digest.visit_count,
-    )
-    if not digest.visits:
-        return Section(heading, (rt("digest.visits.empty", lang),))
+def _totals(digest: Digest, lang: str) -> Section:
     sep = rt("digest.field_sep", lang)
+    total = digest.coverage_total
+    lines = [rt("digest.totals.obligations", lang, total=total.total, met=total.met,
+                share=_share(total.share), due=total.due, overdue=total.overdue,
+                people=len(digest.overdue))]
     modes = sep.join(
         rt("digest.visits.mode", lang, mode=label("mode", m, lang), count=c)
-        for m, c in digest.visits_by_mode
-    )
-    return Section(heading, (modes,))
+        for m, c in digest.visits_by_mode)
+    lines.append(rt("digest.totals.visits", lang, start=digest.visits_from.isoformat(),
+                    end=digest.visits_to.isoformat(), total=digest.visit_count,
+                    modes=Safe(modes)))
+    counts = [rt("digest.totals.due", lang, count=len(digest.due_soon)),
+              rt("digest.totals.followups", lang, count=len(digest.followups))]
+    if digest.consultations is not None:
+        counts.append(rt("digest.totals.consult", lang, count=len(digest.consultations)))
+    counts.append(rt("digest.totals.unbound", lang, count=len(digest.unbound)))
+    lines.append("• " + sep.join(counts))
+    if len(digest.coverage) > 1:
+        lowest = rraw("digest.list_sep", lang).join(
+            rraw("digest.totals.city_share", lang,
+                 city=_name(c.city) if c.city else rraw("digest.no_place", lang),
+                 share=_share(c.share))
+            for c in digest.coverage[:3])
+        lines.append(rt("digest.totals.lowest", lang, cities=lowest))
+    return Section(rt("digest.totals.heading", lang), tuple(lines))
 
 
-def _due(digest: Digest, lang: str) -> Section:
-    heading = rt("digest.due.heading", lang, count=len(digest.due_soon))
-    if not digest.due_soon:
-        return Section(heading, (rt("digest.due.empty", lang),))
-    lines = []
-    for o in digest.due_soon:
-        days = o.days_left if o.days_left is not None else (o.window_end - digest.today).days
-        left = (
-            rt("digest.due.last_day", lang) if days <= 0
-            else rt("digest.due.days_left", lang, days=days)
-        )
-        lines.append(rt(
-            "digest.due.line", lang,
-            person=_name(o.person), role=label("role", o.role, lang), target=_name(o.target),
-            where=_where(digest, o.city, o.county, lang), deadline=o.window_end.isoformat(),
-            left=Safe(left), counted=o.counted, required=o.required,
-        ))
-    return Section(heading, tuple(lines))
+def _overdue(digest: Digest, lang: str, top: int) -> Section:
+    groups = digest.most_overdue[:top]
+    heading = rt("digest.overdue.top_heading", lang, shown=len(groups),
+                 people=len(digest.overdue), count=digest.overdue_count)
+    if not groups:
+        return Section(rt("digest.overdue.heading", lang, people=0, count=0),
+                       (rt("digest.overdue.empty", lang),))
+    return Section(heading, tuple(_overdue_line(g, lang) for g in groups))
 
 
-def _overdue(digest: Digest, lang: str) -> Section:
-    heading = rt(
-        "digest.overdue.heading", lang, people=len(digest.overdue), count=digest.overdue_count
-    )
-    if not digest.overdue:
-        return Section(heading, (rt("digest.overdue.empty", lang),))
-    lines: list[str] = []
-    for group in digest.overdue:
-        lines.extend(_overdue_lines(group, lang))
-    return Section(heading, tuple(lines))
-
-
-def _overdue_lines(group: OverdueGroup, lang: str) -> list[str]:
-    """One line per person; a long target list wraps onto "continued" lines."""
+def _overdue_line(group: OverdueGroup, lang: str) -> str:
     sep = rt("digest.list_sep", lang)
     role = rraw("digest.list_sep", lang).join(label("role", r, lang) for r in group.roles)
-    person = _name(group.person)
-    chunks: list[list[str]] = [[]]
-    for target in group.targets:
-        chunk = chunks[-1]
-        if chunk and visible_length(sep.join([*chunk, esc(_name(target))])) > LINE_MAX - 100:
-            chunks.append(chunk := [])
-        chunk.append(esc(_name(target)))
-    lines = [rt(
-        "digest.overdue.line", lang, person=person, role=role, count=group.count,
-        days=group.max_days_overdue, targets=Safe(sep.join(chunks[0])),
-    )]
-    lines += [
-        rt("digest.overdue.more", lang, person=person, targets=Safe(sep.join(chunk)))
-        for chunk in chunks[1:]
-    ]
-    return lines
+    targets = sep.join(esc(_name(t)) for t in group.targets[:TARGETS_SHOWN])
+    if len(group.targets) > TARGETS_SHOWN:
+        targets += rt("digest.overdue.more_targets", lang,
+                      n=len(group.targets) - TARGETS_SHOWN)
+    return rt("digest.overdue.line", lang, person=_name(group.person), role=role,
+              count=group.count, days=group.max_days_overdue, targets=Safe(targets))
 
 
-def _disputes(digest: Digest, lang: str) -> Section:
-    heading = rt("digest.disputes.heading", lang, count=len(digest.disputes))
-    if not digest.disputes:
-        return Section(heading, (rt("digest.disputes.empty", lang),))
+def _disputes(digest: Digest, lang: str, top: int, text_max: int) -> Section:
+    rows = digest.recent_disputes[:top]
+    if not rows:
+        return Section(rt("digest.disputes.heading", lang, count=0),
+                       (rt("digest.disputes.empty", lang),))
+    heading = rt("digest.disputes.top_heading", lang, count=len(digest.disputes),
+                 shown=len(rows))
     lines = []
-    for d in digest.disputes:
+    for d in rows:
         line = rt(
             "digest.disputes.line", lang, number=_name(d.number), person=_name(d.person),
             target=_name(d.target), where=_where(digest, d.city, d.county, lang),
             day=_day(d.visit_date, digest),
         )
         if d.comment and d.comment.strip():
-            line += rt("digest.disputes.comment", lang, comment=clip(d.comment, TEXT_MAX))
+            line += rt("digest.disputes.comment", lang, comment=clip(d.comment, text_max))
         lines.append(line)
     return Section(heading, tuple(lines))
 
 
-def _followups(digest: Digest, lang: str) -> Section:
-    heading = rt("digest.followups.heading", lang, count=len(digest.followups))
-    if not digest.followups:
-        return Section(heading, (rt("digest.followups.empty", lang),))
-    return Section(heading, tuple(
-        rt(
-            "digest.followups.line", lang, day=_day(f.created, digest), owner=_name(f.owner),
-            target=_name(f.target), where=_where(digest, f.city, f.county, lang),
-            number=_name(f.visit_number), text=clip(f.text, TEXT_MAX),
-        )
-        for f in digest.followups
-    ))
-
-
-def _unbound(digest: Digest, lang: str) -> Section:
-    heading = rt("digest.unbound.heading", lang, count=len(digest.unbound))
-    if not digest.unbound:
-        return Section(heading, (rt("digest.unbound.empty", lang),))
+def _adjust(digest: Digest, lang: str, top: int) -> Section:
+    rows = digest.adjust[:top]
+    heading = rt("digest.adjust.heading", lang, count=len(digest.adjust), shown=len(rows))
+    if not rows:
+        return Section(heading, (rt("digest.adjust.empty", lang),))
     sep = rt("digest.field_sep", lang)
     return Section(heading, tuple(
-        rt(
-            "digest.unbound.line", lang, name=_name(u.name), role=label("role", u.role, lang),
-            unit=Safe(sep + esc(_name(u.unit)) if u.unit else ""),
-            where=_where(digest, u.city, u.county, lang),
-        )
-        for u in digest.unbound
-    ))
+        rt("digest.adjust.line", lang, person=_name(a.person), role=label("role", a.role, lang),
+           unit=Safe(sep + esc(_name(a.unit)) if a.unit else ""),
+           where=_where(digest, a.city, a.county, lang), period=_name(a.period),
+           grade=_name(a.grade))
+        for a in rows))
 
 
-def _coverage(digest: Digest, lang: str) -> Section:
-    heading = rt("digest.coverage.heading", lang)
-    if not digest.coverage:
-        return Section(heading, (rt("digest.coverage.empty", lang),))
-    lines = [
-        rt(
-            "digest.coverage.line", lang,
-            city=_name(c.city) if c.city else rraw("digest.no_place", lang),
-            share=_share(c.share), met=c.met, total=c.total, due=c.due, overdue=c.overdue,
-        )
-        for c in digest.coverage
-    ]
-    total = digest.coverage_total
-    lines.append(rt(
-        "digest.coverage.total", lang, share=_share(total.share), met=total.met,
-        total=total.total,
-    ))
-    return Section(heading, tuple(lines))
-
-
-def _consultations(digest: Digest, lang: str) -> Section:
-    rows = digest.consultations or ()
-    heading = rt("digest.consult.heading", lang, count=len(rows))
-    if not rows:
-        return Section(heading, (rt("digest.consult.empty", lang),))
-    return Section(heading, tuple(
-        rt(
-            "digest.consult.line", lang,
-            day=c.asked_at.astimezone(digest.now.tzinfo).strftime("%Y-%m-%d %H:%M"),
-            asker=_name(c.asker), entity=_name(c.entity),
-            where=_where(digest, c.city, c.county, lang), question=clip(c.question, TEXT_MAX),
-        )
-        for c in rows
-    ))
-
-
-def _unserved(digest: Digest, lang: str) -> Section:
-    """Only when something is unserved (a departure or an ended assignment left it)."""
-    heading = rt("digest.unserved.heading", lang, count=len(digest.unserved))
+def _unserved(digest: Digest, lang: str, top: int) -> Section:
+    rows = digest.unserved[:top]
+    heading = rt("digest.unserved.heading", lang, count=len(digest.unserved), shown=len(rows))
     return Section(heading, tuple(
         rt("digest.unserved.line", lang, target=_name(u.target),
            kind=rraw(f"digest.unserved.{u.kind}", lang),
            where=_where(digest, u.city, u.county, lang))
-        for u in digest.unserved
-    ))
+        for u in rows))

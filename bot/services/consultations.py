@@ -121,7 +121,8 @@ def create(svc: Services, contact_id: int, faq_question_id: int, *,
     with svc.uow() as uow:
         contact = uow.session.get(EntityContact, contact_id)
         asked = uow.session.get(FaqQuestion, faq_question_id)
-        if contact is None or asked is None or asked.telegram_id != contact.telegram_id:
+        if contact is None or asked is None or asked.telegram_id != contact.telegram_id \
+                or contact.entity is None:  # a region contact has no commissioner to ask
             raise ServiceError("visit.stale_button")
         existing = uow.session.scalar(select(Consultation).where(
             Consultation.faq_question_id == faq_question_id))

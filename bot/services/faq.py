@@ -51,7 +51,7 @@ def ask_in(svc: Services, uow: UnitOfWork, actor: Actor | None, question: str,
     uow.session.add(row)
     uow.flush()
     left = None
-    if actor is not None and actor.contact_id is not None:
+    if actor is not None and actor.contact_id is not None and actor.entity_id is not None:
         from bot.services.consultations import hand_overs_left
 
         left = hand_overs_left(svc, uow, actor.contact_id)
@@ -87,7 +87,7 @@ def feedback(svc: Services, actor: Actor, question_id: int, action: str,
         else:
             raise ServiceError("visit.stale_button")
         left = None
-        if actor.contact_id is not None:
+        if actor.contact_id is not None and actor.entity_id is not None:
             from bot.services.consultations import hand_overs_left
 
             left = hand_overs_left(svc, uow, actor.contact_id)

@@ -1,4 +1,5 @@
-"""Who is talking: a bound person, an entity contact, or a guest; binding by invite code."""
+"""Who is talking: a bound person, a contact (of an entity or of a region), or a guest;
+binding by invite code."""
 
 from __future__ import annotations
 
@@ -42,14 +43,23 @@ class Actor:
     roles: frozenset[Role] = frozenset()
     person_id: int | None = None
     contact_id: int | None = None
-    entity_id: int | None = None
+    entity_id: int | None = None      # an entity contact's entity
     entity_name: str | None = None
+    region_id: int | None = None      # a region contact's region (county IP department)
+    region_name: str | None = None
     scope_city: str | None = None
     scope_county: str | None = None
     unit: str = ""
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def contact_kind(self) -> str | None:
+        """A contact speaks for an ``entity`` or for a ``region``; None for anyone else."""
+        if self.kind is not ActorKind.CONTACT:
+            return None
+        return "region" if self.region_id is not None else "entity"
 
     @property
     def primary_role(self) -> str:
@@ -60,6 +70,8 @@ class Actor:
                     self.roles & {Role.COMMISSIONER, Role.ENVOY}) == 2:
                     return "staff"
                 return role.value
+        if self.contact_kind == "region":
+            return "region_contact"
         return self.kind.value
 
 
@@ -80,7 +92,10 @@ def actor_in(uow: UnitOfWork, user: TelegramUser, today: date | None = None) -> 
         return Actor(
             telegram_id=user.id, kind=ActorKind.CONTACT, name=contact.name,
             language=contact.language or normalize_language(user.language_code),
-            contact_id=contact.id, entity_id=contact.entity_id, entity_name=contact.entity.name,
+            contact_id=contact.id, entity_id=contact.entity_id,
+            entity_name=contact.entity.name if contact.entity else None,
+            region_id=contact.region_id,
+            region_name=contact.region.county if contact.region else None,
         )
     pref = uow.prefs.get(user.id)
     language = pref.language if pref else normalize_language(user.language_code)
@@ -138,17 +153,18 @@ def bind(svc: Services, code: str, user: TelegramUser) -> Actor:
                 person.language = pref.language if pref else normalize_language(
                     user.language_code)
             target = ("person", person.id)
-        else:
-            assert invite.entity is not None
-            contact = EntityContact(entity_id=invite.entity.id, telegram_id=user.id,
-                                    name=user.full_name[:NAME_MAX], created_at=now,
+        else:  # a contact of an entity, or of a region (a county IP department)
+            assert invite.entity is not None or invite.region is not None
+            contact = EntityContact(entity_id=invite.entity_id, region_id=invite.region_id,
+                                    telegram_id=user.id, name=user.full_name[:NAME_MAX],
+                                    created_at=now,
                                     language=normalize_language(user.language_code))
             pref = uow.prefs.get(user.id)
             if pref is not None:
                 contact.language = pref.language
             uow.contacts.add(contact)
             uow.flush()
-            target = ("entity_contact", contact.id)
+            target = ("entity_contact" if invite.entity_id else "region_contact", contact.id)
         uow.audit.record(now, f"tg:{user.id}", "invite.use", target[0], target[1],
                          {"invite": invite.id})
         try:

@@ -1,6 +1,7 @@
 """The one arbiter of typed text (and of locations and photos): whichever flow last asked the
 person to type gets it — a visit draft, the answer to a consultation, a follow-up question,
-a comment on a rating — and everything else is a policy question.
+a comment on a rating, a typical case's highlight, an evaluation's comment or the reason of a
+changed grade — and everything else is a policy question.
 
 One unit of work per update: the pending input is read, the flow applied, the reply written
 to the outbox and the update marked done, in one transaction.
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.domain import visits as rules
 from bot.domain.visits import Step
-from bot.services import consultations, faq, visit_records, visits
+from bot.services import cases, consultations, evaluations, faq, visit_records, visits
 from bot.services.base import Done, Render, finish
 from bot.services.container import Services
 from bot.services.errors import ServiceError
@@ -21,14 +22,16 @@ from bot.services.identity import Actor
 from bot.store.uow import UnitOfWork
 
 # what each pending kind is called in replies (catalog: pending.what_<kind>)
-KINDS = ("visit", "consult_answer", "consult_follow", "confirm_comment")
+KINDS = ("visit", "consult_answer", "consult_follow", "confirm_comment", "highlight",
+         "eval_comment", "eval_reason")
+TEXT_KINDS = KINDS[1:]  # the flows that take only text
 
 
 @dataclass(frozen=True)
 class Routed:
     """Where the input went and what came of it."""
 
-    flow: str  # visit | consult_answer | consult_follow | confirm_comment | faq | unsupported
+    flow: str  # one of KINDS | faq | unsupported
     value: Any = None
     error: ServiceError | None = None
     expect_text: bool = False  # a flow that takes only text got something else
@@ -60,8 +63,7 @@ def route_in(svc: Services, uow: UnitOfWork, actor: Actor, inp: rules.Input, key
                 return Routed("visit", visits.step_in(svc, uow, actor.person_id,
                                                       actor.telegram_id, draft.id, inp, key))
             uow.pending.clear(actor.telegram_id)  # the draft ended elsewhere
-        elif kind in ("consult_answer", "consult_follow", "confirm_comment") \
-                and pending is not None:
+        elif kind in TEXT_KINDS and pending is not None:
             if text is None:
                 return Routed(kind, pending.ref_id, expect_text=True)
             if kind == "consult_answer" and actor.person_id is not None:
@@ -74,6 +76,12 @@ def route_in(svc: Services, uow: UnitOfWork, actor: Actor, inp: rules.Input, key
                 return Routed(kind, visit_records.answer_in(
                     svc, uow, actor.contact_id, actor.telegram_id, pending.ref_id, "comment",
                     text, key))
+            if kind == "highlight" and actor.person_id is not None:
+                return Routed(kind, cases.flag_in(
+                    svc, uow, actor.person_id, actor.telegram_id, pending.ref_id, text, key))
+            if kind in ("eval_comment", "eval_reason") and actor.person_id is not None:
+                return Routed(kind, evaluations.typed_in(
+                    svc, uow, kind, actor.person_id, actor.telegram_id, pending.ref_id, text))
             uow.pending.clear(actor.telegram_id)  # left over from another identity
     except ServiceError as exc:
         return Routed(kind or "faq", pending.ref_id if pending else None, error=exc)

@@ -1,4 +1,5 @@
-"""Invite codes: single use, expiring, for a person or for a contact of an entity."""
+"""Invite codes: single use, expiring, for a person or for a contact of an entity or a
+region."""
 
 from __future__ import annotations
 
@@ -27,8 +28,11 @@ def new_code() -> str:
 
 
 def issue(svc: Services, *, person: str | None = None, entity: str | None = None,
-          days: int | None = None, actor: str = "cli") -> IssuedInvite:
-    if (person is None) == (entity is None):
+          region: str | None = None, days: int | None = None, actor: str = "cli"
+          ) -> IssuedInvite:
+    """An invite for a person, a contact of an entity, or a contact of a region (a county IP
+    department, who confirms the envoy's visits there): exactly one of the three."""
+    if sum(x is not None for x in (person, entity, region)) != 1:
         raise ServiceError("invite.person_or_entity")
     days = days or svc.settings.invite_days
     if not 1 <= days <= 365:
@@ -45,11 +49,16 @@ def issue(svc: Services, *, person: str | None = None, entity: str | None = None
                 raise ServiceError("invite.person_left", name=matches[0].name,
                                    day=matches[0].left_on)
             invite.person_id, target = matches[0].id, matches[0].name
-        else:
-            found = uow.entities.by_name((entity or "").strip())
+        elif entity is not None:
+            found = uow.entities.by_name(entity.strip())
             if found is None:
                 raise ServiceError("invite.entity_unknown", value=entity)
             invite.entity_id, target = found.id, found.name
+        else:
+            place = uow.regions.by_county((region or "").strip())
+            if place is None:
+                raise ServiceError("invite.region_unknown", value=region)
+            invite.region_id, target = place.id, place.county
         uow.invites.add(invite)
         uow.flush()
         uow.audit.record(now, actor, "invite.issue", "invite", invite.id,

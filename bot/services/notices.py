@@ -20,8 +20,8 @@ from bot.services.base import Done, finish
 from bot.services.container import Services
 from bot.services.obligations import load_spans
 from bot.store.models import Cycle as CycleRow
-from bot.store.models import Person
-from scheduler.evaluations import Cycle, cycle_end_notices, evaluations_due
+from bot.store.models import Evaluation, Person
+from scheduler.evaluations import Cycle, cycle_end_notices, evaluation_key, evaluations_due
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,15 @@ def plan(svc: Services, at: datetime) -> list[Notice]:
                   for c in uow.session.scalars(select(CycleRow))]
         spans, _ = load_spans(uow.session)
         names = dict(uow.session.execute(select(Person.id, Person.name)).all())
+        # a result recorded before its notice went out: nothing to remind of
+        recorded = {evaluation_key(role, pid, a, b) for pid, role, a, b in uow.session.execute(
+            select(Evaluation.person_id, Evaluation.role, Evaluation.period_start,
+                   Evaluation.period_end))}
     out = [Notice([n.key], "notice.cycle_end", {"start": n.cycle_start, "end": n.cycle_end,
                                                  "days": n.days_left})
            for n in cycle_end_notices(cycles, today, svc.policy, sent)]
     groups: dict[tuple[str, object, object], list[Any]] = defaultdict(list)
-    for e in evaluations_due(spans, cycles, today, svc.policy, sent):
+    for e in evaluations_due(spans, cycles, today, svc.policy, sent | recorded):
         groups[(e.role, e.period_start, e.period_end)].append(e)
     for (role, start, end), due in sorted(groups.items(), key=lambda kv: str(kv[0])):
         people = sorted({names[int(e.person_id)] for e in due})

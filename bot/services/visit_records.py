@@ -23,9 +23,17 @@ from bot.services.visits import (
     Withdrawn,
     _submitted,
     confirmation_requests,
+    contacts_of,
     state_of,
 )
-from bot.store.models import FollowUp, Visit, VisitConfirmation, VisitDraft, VisitPhoto
+from bot.store.models import (
+    FollowUp,
+    TypicalCase,
+    Visit,
+    VisitConfirmation,
+    VisitDraft,
+    VisitPhoto,
+)
 from bot.store.uow import UnitOfWork
 
 PAGE = 5
@@ -59,6 +67,7 @@ class VisitView:
     can_edit: bool
     can_delete: bool
     confirmations: list[tuple[str, int | None]]  # (status, rating)
+    highlight: str | None = None  # flagged as a typical case (典型案例)
 
 
 def _view(svc: Services, uow: UnitOfWork, v: Visit, now: datetime) -> VisitView:
@@ -76,6 +85,7 @@ def _view(svc: Services, uow: UnitOfWork, v: Visit, now: datetime) -> VisitView:
         now - v.created_at <= timedelta(days=rules.edit_within_days),
         now - v.created_at <= timedelta(hours=rules.delete_within_hours),
         confirmations,
+        case.highlight if (case := uow.session.get(TypicalCase, v.id)) else None,
     )
 
 
@@ -227,7 +237,8 @@ def finish_edit_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: 
 
 
 def _withdraw_other_entity(uow: UnitOfWork, visit: Visit, old_entity: Any) -> list[Withdrawn]:
-    """The visit moved away from an entity: its contacts' confirmations no longer apply."""
+    """The visit moved away from an entity: its contacts' confirmations no longer apply.
+    (An envoy serves one region per cycle: an envoy's visit never moves to another.)"""
     new_entity = visit.assignment.entity
     if old_entity is None or (new_entity is not None and new_entity.id == old_entity.id):
         return []
@@ -267,13 +278,9 @@ def resolve_followup(svc: Services, person_id: int, item_id: int, *,
             item.status, item.resolved_at = "resolved", now
             uow.audit.record(now, f"person:{person_id}", "followup.resolve", "follow_up",
                              item.id, {"visit": item.visit.number, "text": item.text})
-            entity = item.visit.assignment.entity
-            if entity is not None:
-                from bot.store.models import EntityContact
-
-                contacts = [(c.telegram_id, c.language or "zh", entity.name)
-                            for c in uow.session.scalars(select(EntityContact).where(
-                                EntityContact.entity_id == entity.id))]
+            assignment = item.visit.assignment
+            contacts = [(c.telegram_id, c.language or "zh", assignment.target_name)
+                        for c in contacts_of(uow, assignment)]
         value = FollowUpDone(FollowUpView(item.id, item.text, item.status, item.created_at),
                              item.visit.number or "", contacts, item.visit.person.name)
         return finish(uow, now, value, reply)

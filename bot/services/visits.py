@@ -75,6 +75,7 @@ class ConfirmationRequest:
     mode: str
     number: str
     changed: tuple[str, ...] = ()
+    served: str = "entity"  # the contact speaks for an "entity" or a "region"
 
 
 @dataclass(frozen=True)
@@ -414,14 +415,26 @@ def visit_number(now: datetime, visit_id: int) -> str:
     return f"V{now.year}-{visit_id:06d}"
 
 
+def contacts_of(uow: UnitOfWork, assignment: Assignment) -> list[EntityContact]:
+    """Who speaks for the assignment's served side: the entity's contacts (a commissioner's
+    visit) or the region's county IP department contacts (an envoy's visit)."""
+    if assignment.entity_id is not None:
+        where = EntityContact.entity_id == assignment.entity_id
+    elif assignment.region_id is not None:
+        where = EntityContact.region_id == assignment.region_id
+    else:
+        return []
+    return list(uow.session.scalars(select(EntityContact).where(where)
+                                    .order_by(EntityContact.id)))
+
+
 def confirmation_requests(uow: UnitOfWork, visit: Visit, now: datetime,
                           changed: tuple[str, ...] = ()) -> list[ConfirmationRequest]:
-    """Ask every contact of the visit's entity (new rows, or reset ones after a change)."""
-    entity = visit.assignment.entity
-    if entity is None:  # an envoy's region has no contacts (yet)
+    """Ask every contact of the visit's entity or region (new rows, or reset ones after a
+    change)."""
+    contacts = contacts_of(uow, visit.assignment)
+    if not contacts:
         return []
-    contacts = uow.session.scalars(
-        select(EntityContact).where(EntityContact.entity_id == entity.id)).all()
     existing = {c.contact_id: c for c in uow.session.scalars(
         select(VisitConfirmation).where(VisitConfirmation.visit_id == visit.id))}
     out = []
@@ -439,8 +452,9 @@ def confirmation_requests(uow: UnitOfWork, visit: Visit, now: datetime,
             row.answered_at, row.sent_at = None, now
         out.append(ConfirmationRequest(
             row.id, row.round, contact.telegram_id, contact.language or "zh",
-            visit.person.name, visit.role, entity.name, visit.visit_date, visit.mode,
-            visit.number or "", changed))
+            visit.person.name, visit.role, visit.assignment.target_name, visit.visit_date,
+            visit.mode, visit.number or "", changed,
+            "region" if contact.region_id is not None else "entity"))
     return out
 
 

@@ -219,22 +219,40 @@ event.listen(Assignment.__table__, "after_create", ranges.sqlite_triggers_ddl())
 
 
 class EntityContact(Base):
-    """A Telegram user who speaks for a served entity (enterprise contact)."""
+    """A Telegram user who speaks for the served side and confirms its visits: a contact of a
+    served entity (enterprise contact), or of a service region (a county IP department
+    contact, who confirms and rates the envoy's visits). Exactly one of the two is set."""
 
     __tablename__ = "entity_contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    entity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"))
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), index=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(128))
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 
-    entity: Mapped[Entity] = relationship(lazy="joined")
+    entity: Mapped[Entity | None] = relationship(lazy="joined")
+    region: Mapped[Region | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("(entity_id IS NULL) <> (region_id IS NULL)", name="one_target"),
+    )
+
+    @property
+    def target_name(self) -> str:
+        """The entity's name, or the region's county."""
+        if self.entity is not None:
+            return self.entity.name
+        assert self.region is not None
+        return self.region.county
 
 
 class Invite(Base):
-    """A single-use invite code for a person or for a contact of an entity."""
+    """A single-use invite code for a person, or for a contact of an entity or of a region."""
 
     __tablename__ = "invites"
 
@@ -242,6 +260,7 @@ class Invite(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -249,9 +268,14 @@ class Invite(Base):
 
     person: Mapped[Person | None] = relationship(lazy="joined")
     entity: Mapped[Entity | None] = relationship(lazy="joined")
+    region: Mapped[Region | None] = relationship(lazy="joined")
 
     __table_args__ = (
-        CheckConstraint("(person_id IS NULL) <> (entity_id IS NULL)", name="one_target"),
+        CheckConstraint(
+            "(CASE WHEN person_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN entity_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN region_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target"),
     )
 
 
@@ -277,6 +301,8 @@ class AuditEntry(Base):
     object_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
 
 class VisitDraft(Base):
@@ -322,7 +348,8 @@ class Visit(Base):
     # one visit per draft; or per answered consultation (解答咨询, off-site)
     draft_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     consultation_id: Mapped[int | None] = mapped_column(Integer, unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"),
+                                           index=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="RESTRICT"))
     role: Mapped[str] = mapped_column(String(16))
     visit_date: Mapped[date] = mapped_column(Date, index=True)
@@ -377,7 +404,8 @@ class FollowUp(Base):
     __tablename__ = "follow_ups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"),
+                                          index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -500,7 +528,8 @@ class Consultation(Base):
     question: Mapped[str] = mapped_column(Text)
     faq_question_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"),
+                                                 index=True)
     escalated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
@@ -551,6 +580,54 @@ class KnowledgeProposal(Base):
     answer: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     exported_at: Mapped[datetime | None]
+
+
+class TypicalCase(Base):
+    """典型案例: a visit its reporting person flagged, with a one-line highlight
+    (共创工作成果). Supervisors export the flagged visits per quarter."""
+
+    __tablename__ = "typical_cases"
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    highlight: Mapped[str] = mapped_column(Text)
+    flagged_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    flagged_at: Mapped[datetime] = mapped_column(index=True)
+
+    visit: Mapped[Visit] = relationship(lazy="joined")
+
+
+class Evaluation(Base):
+    """评价: the result of one person's evaluation for one period (envoys a calendar year,
+    commissioners a cycle, as the policy says), recorded by a supervisor. A change is audited
+    with its reason (``audit_log``). ``pending_grade`` is a change a supervisor pressed in the
+    bot and whose reason they are typing (applied with the reason, by them only)."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    grade: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    pending_grade: Mapped[str | None] = mapped_column(String(32))
+    pending_by: Mapped[int | None] = mapped_column(Integer)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
+    recorder: Mapped[Person] = relationship(foreign_keys=[recorded_by], lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "role", "period_start", "period_end",
+                         name="uq_evaluations_person_period"),
+        CheckConstraint("role IN ('commissioner', 'envoy')", name="role"),
+        CheckConstraint("period_end >= period_start", name="dates"),
+        Index("ix_evaluations_period", "period_start", "period_end"),
+    )
 
 
 # ── delivery: inbound updates, the outbox, the instance lease, scheduled passes ──
@@ -665,6 +742,7 @@ class PendingInput(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('visit', 'consult_answer', 'consult_follow', 'confirm_comment')",
+            "kind IN ('visit', 'consult_answer', 'consult_follow', 'confirm_comment',"
+            " 'highlight', 'eval_comment', 'eval_reason')",
             name="kind"),
     )

@@ -236,3 +236,10 @@ class Audit(_Repo):
         if object_type:
             query = query.where(AuditEntry.object_type == object_type)
         return self.session.scalars(query).all()
+
+    def entries_of(self, object_type: str, object_id: int) -> Sequence[AuditEntry]:
+        """The audit trail of one record, oldest first."""
+        return self.session.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == object_type,
+                                     AuditEntry.object_id == object_id)
+            .order_by(AuditEntry.at, AuditEntry.id)).all()

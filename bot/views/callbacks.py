@@ -19,7 +19,11 @@ CONSULT = "cs"       # consultations: cs:<action>:<consultation>[:<n>]
 FAQ = "fq"           # answers: fq:<action>:<question>[:<entry>]
 LANG = "lang"        # /lang: lang:set:0:<code>
 PENDING = "pi"       # which flow continues: pi:<action>:<ref>
-PREFIXES = (VISIT, CONFIRM, HISTORY, STATUS, FOLLOWUP, CONSULT, FAQ, LANG, PENDING)
+DIGEST = "dg"        # the digest's buttons: dg:<action>:0
+ARCHIVE = "ar"       # /archive: ar:<kind or page action>:<id or page>[:<kind>]
+EVALUATION = "ev"    # /evaluation: ev:<action>:<person or page>[:<period code>]
+PREFIXES = (VISIT, CONFIRM, HISTORY, STATUS, FOLLOWUP, CONSULT, FAQ, LANG, PENDING, DIGEST,
+            ARCHIVE, EVALUATION)
 
 _PART = re.compile(r"^[A-Za-z0-9_\-]*$")
 

@@ -53,6 +53,8 @@ def offer_person(actor: Actor, question_id: int, left: int | None, r: Replier) -
     """When the knowledge base fails: an entity contact may ask their commissioner (while the
     day's hand-overs last); anyone else is told how to get one."""
     lang = r.lang
+    if actor.contact_kind == "region":  # consultations are an entity's; a region has envoys
+        return []
     if actor.kind is ActorKind.CONTACT:
         if left is not None and left <= 0:
             return [r.send(t("consult.limit_reached", lang))]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from bot.delivery.out import Out
 from bot.i18n import raw, t
+from bot.services.cases import HIGHLIGHT_MAX, HIGHLIGHT_MIN, Flag
 from bot.services.visit_records import VisitView
 from bot.views import callbacks as cb
 from bot.views.markup import Markup, button, inline
+from bot.views.reply import Replier
 from bot.views.visit import card_of_visit, card_rows
 from scheduler.policy import Policy
 
@@ -33,12 +36,17 @@ def page(rows: list[VisitView], page_no: int, pages: int, lang: str
 
 def detail(v: VisitView, lang: str, policy: Policy) -> tuple[str, Markup | None]:
     lines = [f"<b>{v.number}</b>", *card_rows(card_of_visit(v, lang, policy), lang)]
+    if v.highlight:
+        lines.append(t("visit.card_row", lang, label=raw("case.label", lang), value=v.highlight))
     actions = []
     if v.can_edit:
         actions.append(_b(raw("history.btn_edit", lang), "edit", v.id))
     if v.can_delete:
         actions.append(_b(raw("history.btn_delete", lang), "del", v.id))
     rows = [actions] if actions else []
+    rows.append([_b(raw("case.btn_change" if v.highlight else "case.btn_flag", lang), "case",
+                    v.id)]
+                + ([_b(raw("case.btn_unflag", lang), "uncase", v.id)] if v.highlight else []))
     for item in v.followups:
         if item.status == "open":
             rows.append([button(raw("followup.btn_done", lang, text=item.text[:20]),
@@ -51,3 +59,24 @@ def confirm_delete(v: VisitView, lang: str) -> tuple[str, Markup | None]:
     return t("history.confirm_delete", lang, number=v.number), inline([[
         _b(raw("history.btn_delete_yes", lang), "delyes", v.id),
         _b(raw("visit.btn_back", lang), "open", v.id)]])
+
+
+# ── typical cases (典型案例) ─────────────────────────────────────────────
+
+
+def case_button(visit_id: int, lang: str) -> dict[str, str]:
+    """⭐ on the reply to a submitted visit: flag it as a typical case."""
+    return _b(raw("case.btn_flag", lang), "case", visit_id)
+
+
+def ask_highlight(flag: Flag, r: Replier) -> list[Out]:
+    return [r.send(t("case.ask", r.lang, number=flag.number, min=HIGHLIGHT_MIN,
+                     max=HIGHLIGHT_MAX))]
+
+
+def flagged(flag: Flag, r: Replier) -> list[Out]:
+    lang = r.lang
+    if flag.action == "unflagged":
+        return [r.send(t("case.unflagged", lang, number=flag.number))]
+    return [r.send(t("case.flagged", lang, number=flag.number, highlight=flag.highlight),
+                   inline([[_b(raw("case.btn_open", lang), "open", flag.visit_id)]]))]

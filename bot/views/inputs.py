@@ -8,7 +8,7 @@ from bot.i18n import raw, t
 from bot.render import problem
 from bot.services.identity import Actor
 from bot.services.inputs import Cancelled, Routed
-from bot.views import confirm, consult, faq, visit
+from bot.views import confirm, consult, evaluation, faq, history, visit
 from bot.views.reply import Replier
 from scheduler.policy import Policy
 
@@ -32,6 +32,10 @@ def render(routed: Routed, actor: Actor, r: Replier, policy: Policy) -> list[Out
         return consult.followed_up(routed.value, r)
     if routed.flow == "confirm_comment":
         return confirm.after(routed.value, r)
+    if routed.flow == "highlight":
+        return history.flagged(routed.value, r)
+    if routed.flow in ("eval_comment", "eval_reason"):
+        return evaluation.after_typed(routed.value, r)
     if routed.flow == "faq":
         return faq.answered(routed.value, actor, r)
     return [r.send(t("unknown.content", lang))]

@@ -317,7 +317,10 @@ def submitted(sub: Submitted, duplicate: bool, r: Replier, role: str, policy: Po
         text = t("visit.submitted", lang, number=sub.number) + "\n" + t(
             "visit.effect_counts" if sub.on_site else "visit.effect_not_counts", lang)
         text += effect_line(sub.effect, sub.period_kind, lang)
-        outs = [r.edit(text) if edit else r.send(text)]
+        from bot.views.history import case_button  # history builds on this module
+
+        markup = inline([[case_button(sub.visit_id, lang)]])
+        outs = [r.edit(text, markup) if edit else r.send(text, markup)]
     outs += [confirmation_request(req) for req in sub.confirmations]
     outs += [withdrawn_notice(w) for w in sub.withdrawn]
     return outs
@@ -337,7 +340,8 @@ def confirmation_request(req: ConfirmationRequest) -> Out:
     """Owed to a served-side contact: confirm or dispute the reported visit (again, after a
     change, naming what changed)."""
     lang = req.language
-    text = t("confirm.request", lang, reporter=req.reporter, role=raw(f"role.{req.role}", lang),
+    key = "confirm.request_region" if req.served == "region" else "confirm.request"
+    text = t(key, lang, reporter=req.reporter, role=raw(f"role.{req.role}", lang),
              day=req.visit_date, entity=req.entity, mode=raw(f"mode_short.{req.mode}", lang),
              number=req.number)
     if req.changed:

@@ -112,7 +112,10 @@ def test_every_command_has_help(env):
                  ["knowledge", "proposals", "--help"], ["faq", "ask", "--help"],
                  ["cycle", "roll", "--help"], ["assign", "end", "--help"],
                  ["assign", "transfer", "--help"], ["person", "leave", "--help"],
-                 ["pool", "list", "--help"]):
+                 ["pool", "list", "--help"],
+                 ["evaluation", "pack", "--help"], ["evaluation", "record", "--help"],
+                 ["evaluation", "letters", "--help"], ["archive", "export", "--help"],
+                 ["archive", "cases", "--help"]):
         code, out, _ = ipbot(*args)
         assert code == 0 and "Usage" in out, args
 
@@ -124,7 +127,7 @@ def test_bad_input_exits_non_zero_with_a_clear_line(env, tmp_path):
     code, _, err = ipbot("cycle", "create", "--start", "2026-13-01")
     assert code == 1 and "YYYY-MM-DD" in err
     code, _, err = ipbot("invite", "王敏", "--entity", "浙江大学")
-    assert code == 1 and "二选一" in err
+    assert code == 1 and "三选一" in err
 
 
 def test_run_without_a_token_stops_with_one_line(env):
@@ -293,6 +296,8 @@ def test_env_example_with_only_the_token_filled_in_starts(tmp_path, monkeypatch)
     settings = load_settings()
     assert settings.require_token() == "123:abc"
     assert settings.admin_chat_id is None and settings.bot_username is None
+
+
 def test_roll_over_dry_run_then_real_with_the_diff(env, tmp_path):
     load_examples()
     # 孙悦 retires with the cycle: nothing ends early, but she is not carried over
@@ -484,3 +489,38 @@ async def test_a_departure_from_the_command_line_reaches_the_supervisor(
             ipbot, "person", "leave", "赵磊", "--on", "2026-06-30", "--reason", "调离")
         assert code == 0 and "已于 2026-06-30 离库（未改变）" in out
         await zhou.expect_no_message()
+
+
+def test_evaluation_commands_without_visits(env, tmp_path):
+    """Periods, packs and letters on the sample rosters (nobody has visited yet); every
+    failure is one line and a non-zero exit."""
+    load_examples()
+    at = ("--at", "2027-01-05T10:00")
+    code, out, _ = ipbot("evaluation", "pack", "赵磊", "--out", str(tmp_path), "--json", *at)
+    pack = json.loads(out)  # the default period: the latest that has ended
+    assert code == 0 and (pack["period"], pack["role"]) == ("2026", "envoy")
+    assert (pack["visits"], pack["windows_met"], pack["windows_total"]) == (0, 0, 4)
+    assert all(Path(f).exists() for f in pack["files"])
+    code, out, _ = ipbot("evaluation", "pack", "王敏", "--out", str(tmp_path), "--lang", "en",
+                         *at)
+    assert code == 0 and "王敏-2026-2027.xlsx" in out and "obligations met on time 0/4" in out
+    for args, message in (
+            (("evaluation", "pack", "无名氏"), "找不到"),
+            (("evaluation", "pack", "赵磊", "--period", "2031"), "可选：2026、2027"),
+            (("evaluation", "pack", "周洁"), "不是服务专员或特派员"),
+            (("evaluation", "pack", "赵磊", "--out", "/proc/no/such/dir", *at), "无法写入"),
+            (("evaluation", "record", "赵磊", "--period", "2027", "--grade", "称职",
+              "--by", "周洁", "--at", "2026-06-01"), "尚未开始"),
+            (("--lang", "en", "evaluation", "record", "赵磊", "--period", "2026", "--grade",
+              "称职", "--by", "钱峰", "--comment", "长" * 1001, *at), "within 1000"),
+            (("archive", "cases", "--quarter", "2026-Q5", "--out", str(tmp_path / "c.xlsx")),
+             "2026-Q1")):
+        code, _, err = ipbot(*args)
+        assert code == 1 and message in err and err.count("\n") == 1, (args, err)
+    code, out, _ = ipbot("evaluation", "record", "赵磊", "--period", "2026", "--grade", "优秀",
+                         "--by", "钱峰", "--json", *at)  # an administrator may record too
+    assert code == 0 and json.loads(out)["grade"] == "excellent"
+    code, out, _ = ipbot("evaluation", "letters", "--period", "2026", "--out",
+                         str(tmp_path / "letters"), "--json", *at)
+    letters = json.loads(out)
+    assert code == 0 and (letters["units"], letters["people"], letters["evaluated"]) == (2, 2, 1)

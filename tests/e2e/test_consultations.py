@@ -4,11 +4,13 @@ the knowledge-base proposal exported and linted."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import datetime
 
 import pytest
 import yaml
+from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -126,20 +128,25 @@ async def test_claim_and_answer_limits_count_working_days(world: World):
     assert await world.run_pass("timeliness") == {"reminded": 0, "closed": 0}
     await wang.expect_no_message()  # once
 
-    async def digest_text() -> str:
+    async def digest() -> tuple[str, list[str]]:
+        """The summary's text, and the questions in the workbook's overdue sheet."""
         await province.send("/digest")
         await province.expect_message(contains="正在生成")
         parts = []
         while (msg := await province.expect_message()).kind == "text":
             parts.append(msg.text)
         if msg.kind == "photo":
-            await province.expect_message(kind="document")
-        return "\n".join(parts)
+            msg = await province.expect_message(kind="document")
+        sheet = load_workbook(io.BytesIO(msg.file_bytes))["逾期咨询"]
+        return "\n".join(parts), [row[5] for row in sheet.iter_rows(min_row=2,
+                                                                     values_only=True)]
 
     world.clock.set(at("2026-04-07T11:00"))
-    assert QUESTION not in await digest_text()  # within two working days
+    text, questions = await digest()
+    assert "逾期未答咨询 0 条" in text and QUESTION not in questions  # within two working days
     world.clock.set(at("2026-04-08T11:00"))
-    assert QUESTION in await digest_text()  # overdue: listed for supervisors
+    text, questions = await digest()
+    assert "逾期未答咨询 1 条" in text and QUESTION in questions  # overdue: for supervisors
 
 
 async def test_no_reachable_commissioner_goes_to_the_county_supervisors(world: World):

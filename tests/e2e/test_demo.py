@@ -167,7 +167,7 @@ async def test_the_page_api_from_reminder_to_digest(page: Page):
             "Welcome back" in m["html"] or "Hello!" in m["html"]
             for m in s["chat"]["messages"][-1:]), "English greeting")
     state = await page.state("supervisor")
-    assert state["lang"] == "en" and ["📊 Digest", "📥 Consultations"] in [
+    assert state["lang"] == "en" and ["📊 Digest", "📁 Archive"] in [
         [b["text"] for b in row] for row in state["chat"]["keyboard"]]
     assert await page.post("api/lang", {"lang": "fr"}) == (
         400, {"error": "demo.error.unknown_action"})

@@ -41,12 +41,21 @@ async def test_digest_for_a_provincial_and_a_county_supervisor(world: World):
     await province.send("/digest")
     text, png, xlsx = await receive_digest(province)
     assert "全省" in text
-    for name in ("李强", "孙悦"):  # not bound to Telegram: listed
-        assert name in text
-    assert "杭州市" in text and "丽水市" in text
+    assert "尚未绑定 Telegram 3 人" in text  # counted here, named in the full detail
+    assert "覆盖率最低：" in text and "杭州市" in text and "丽水市" in text
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     book = load_workbook(io.BytesIO(xlsx))
-    assert len(book.sheetnames) >= 6
+    assert book.sheetnames[:2] == ["覆盖率", "逾期"] and "需调整" in book.sheetnames
+    summary = next(m for m in province.messages if "📎 更多" in m.text)
+    await province.press(summary, "📄 完整明细")
+    detail = await province.expect_message(kind="document")
+    assert detail.file_name.startswith("digest-detail-")
+    detail_book = load_workbook(io.BytesIO(detail.file_bytes))
+    obligations = list(detail_book["走访要求"].iter_rows(min_row=2, values_only=True))
+    assert len(obligations) == 8 and {r[0] for r in obligations} == {"王敏", "李强", "陈静",
+                                                                    "赵磊", "孙悦"}
+    unbound = [r[0] for r in detail_book["未绑定"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(unbound) == sorted(["李强", "赵磊", "孙悦"])  # not bound to Telegram
 
     county = await world.onboard("郑华")  # 景宁畲族自治县
     await county.tap_keyboard("📊 监管周报")

@@ -21,7 +21,8 @@ async def test_each_role_is_recognised_with_its_commands_and_keyboard(world: Wor
     cases = [
         ("王敏", "服务专员", [*COMMISSIONER_COMMANDS], "📥 待答咨询"),
         ("赵磊", "特派员", [*ENVOY_COMMANDS], "📝 记录走访"),
-        ("周洁", "监管人员", ["digest", "inbox", "ask", "help", "lang", "cancel"], "📊 监管周报"),
+        ("周洁", "监管人员", ["digest", "archive", "evaluation", "inbox", "ask", "help", "lang",
+                          "cancel"], "📊 监管周报"),
     ]
     for name, role, commands, button in cases:
         code = world.invite(person=name)

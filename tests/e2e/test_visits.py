@@ -5,9 +5,11 @@ A button step edits the step's message in place; typed input gets a new message.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.fakeapi import FakeUser, SentMessage
@@ -150,7 +152,7 @@ async def test_commissioner_logs_a_complete_visit_with_every_refusal(world: Worl
         assert part in card.text, part
     done = await tap(user, card, "✅ 提交")
     assert "已提交，编号 V2026-000001" in done.text and "计入走访要求" in done.text
-    assert not done.inline_buttons()
+    assert buttons(done) == ["⭐ 标为典型案例"]  # the review's buttons are gone
     (visit,) = visits(world)
     assert (visit.visit_date, visit.mode, visit.tasks) == (
         date(2026, 2, 27), "on_site", ["publicize_policy", "guide_business"])
@@ -521,16 +523,20 @@ async def test_a_follow_up_marked_done_is_told_to_the_entity_and_leaves_the_dige
     await contact.expect_message(contains="报告于")
 
     async def digest_text() -> str:
+        """The summary (which counts open items) and the workbook's open items."""
         await province.send("/digest")
         await province.expect_message(contains="正在生成")
         parts = []
         while (msg := await province.expect_message()).kind == "text":
             parts.append(msg.text)
         if msg.kind == "photo":
-            await province.expect_message(kind="document")
-        return "\n".join(parts)
+            msg = await province.expect_message(kind="document")
+        sheet = load_workbook(io.BytesIO(msg.file_bytes))["待跟进"]
+        items = [str(row[6]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        return "\n".join([*parts, *items])
 
-    assert "寄送政策汇编" in await digest_text()  # open: listed for supervisors
+    text = await digest_text()
+    assert "寄送政策汇编" in text and "待跟进事项 1 条" in text  # open: listed for supervisors
     await user.send("/status")
     status = await user.expect_message(contains="待跟进事项")
     assert "寄送政策汇编" in status.text
@@ -543,7 +549,8 @@ async def test_a_follow_up_marked_done_is_told_to_the_entity_and_leaves_the_dige
     await user.expect_message(contains="跟进事项已办结")
     await user.expect_no_message()
     await contact.expect_no_message()
-    assert "寄送政策汇编" not in await digest_text()  # done: gone from the digest
+    text = await digest_text()
+    assert "寄送政策汇编" not in text and "待跟进事项 0 条" in text  # done: gone from the digest
     with world.services.uow() as uow:
         item = uow.session.scalars(select(FollowUp)).one()
         assert item.status == "resolved" and item.resolved_at is not None

@@ -74,3 +74,25 @@ def test_no_transport_storage_clock_or_pyplot():
                 and node.value.id in {"datetime", "date"}
             ):
                 pytest.fail(f"{path.name}:{node.lineno} reads the clock")
+
+
+def test_every_pack_letter_archive_and_evaluation_key_used_in_code_exists():
+    root = PACKAGE.parent
+    prefixes = ("pack", "letter", "archive", "eval", "case", "cli")
+    used: set[str] = set()
+    stems: set[str] = set()
+    names = "|".join(prefixes)
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        used |= set(re.findall(rf'"((?:{names})\.[a-z_.]+[a-z_])"', source))
+        stems |= set(re.findall(rf'f"((?:{names})\.[a-z_.]*)\{{', source))
+        # keys the reports build from a short name: _r("sheet.visits", …) in their module
+        module = {"evaluation.py": "pack", "letters.py": "letter", "archive.py": "archive"}
+        if path.parent.name == "reports" and path.name in module:
+            used |= {f"{module[path.name]}.{k}" for k in re.findall(
+                r'_r\("([a-z_.]+[a-z_])"', source)}
+            stems |= {f"{module[path.name]}.{k}" for k in re.findall(
+                r'_r\(f"([a-z_.]*)\{', source)}
+    assert used and not used - set(catalog()), sorted(used - set(catalog()))
+    for stem in stems:
+        assert any(k.startswith(stem) for k in catalog()), stem

@@ -2,11 +2,16 @@ from datetime import date
 
 from scheduler.evaluations import (
     Cycle,
+    RecordedVisit,
     cycle_containing,
     cycle_end_notices,
     cycles_from,
+    default_period,
     evaluation_periods,
     evaluations_due,
+    period_by_code,
+    periods_of,
+    window_outcomes,
 )
 from scheduler.obligations import AssignmentSpan
 from scheduler.policy import default_policy
@@ -83,3 +88,71 @@ def test_cycle_end_notice():
     # With the working-day rule: silent on Saturday 4 December 2027, sent on Monday.
     assert cycle_end_notices([c], date(2027, 12, 4), POLICY) == []
     assert cycle_end_notices([c], date(2027, 12, 6), POLICY)[0].days_left == 25
+
+
+# ── evaluation periods by code, and the pack's window outcomes ─────────
+
+
+def test_period_codes_and_lookup():
+    assert [p.code for p in periods_of([CYCLE], "envoy", POLICY)] == ["2025", "2026", "2027"]
+    first = periods_of([CYCLE], "envoy", POLICY)[0]
+    assert (first.start, first.end) == (
+        date(2025, 7, 1), date(2025, 12, 31))  # clipped to the cycle
+    assert [p.code for p in periods_of([CYCLE], "commissioner", POLICY)] == ["2025-2027"]
+    found = period_by_code("2026", [CYCLE], "envoy", POLICY)
+    assert found is not None and (found.start, found.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert period_by_code("2026", [CYCLE], "commissioner", POLICY) is None
+    assert period_by_code(" 2025-2027 ", [CYCLE], "commissioner", POLICY) is not None
+    # a year cut in two by cycles ending mid-year: the longer part is meant
+    cycles = [Cycle(1, date(2024, 7, 1), date(2026, 6, 30)),
+              Cycle(2, date(2026, 7, 1), date(2028, 6, 30))]
+    split = period_by_code("2026", cycles, "envoy", POLICY)
+    assert split is not None and (split.cycle_id, split.start, split.end) == (
+        2, date(2026, 7, 1), date(2026, 12, 31))  # 184 days against January–June's 181
+
+
+def test_default_period_is_the_latest_ended():
+    assert default_period([CYCLE], "envoy", date(2027, 1, 5), POLICY).code == "2026"
+    assert default_period([CYCLE], "envoy", date(2025, 8, 1), POLICY).code == "2025"  # running
+    assert default_period([CYCLE], "commissioner", date(2026, 1, 5), POLICY).code == "2025-2027"
+    assert default_period([], "envoy", date(2026, 1, 1), POLICY) is None
+
+
+def _visit(aid, day, recorded=None, mode="on_site"):
+    return RecordedVisit(aid, day, recorded or day, mode)
+
+
+def test_window_outcomes_met_late_missed_waived_due():
+    envoy = span(1, "env", "envoy")
+    visits = [
+        _visit(1, date(2026, 2, 1)),                        # Q1: met on time
+        _visit(1, date(2026, 5, 1), date(2026, 7, 2)),      # Q2: recorded after 30 June: late
+        _visit(1, date(2026, 8, 1), mode="phone"),          # Q3: off site only: missed
+        _visit(1, date(2026, 11, 2)),                       # Q4: running, met already
+    ]
+    got = window_outcomes([envoy], visits, date(2026, 1, 1), date(2026, 12, 31),
+                          date(2026, 11, 20), POLICY)
+    assert [(o.window_start.month, o.state, o.counted, o.counted_on_time) for o in got] == [
+        (1, "met", 1, 1), (4, "late", 1, 0), (7, "missed", 0, 0), (10, "met", 1, 1)]
+    assert got[2].last_visit == date(2026, 8, 1)  # any mode
+    # a window still running and not met is due; one not started, upcoming
+    running = window_outcomes([envoy], [], date(2026, 1, 1), date(2026, 12, 31),
+                              date(2026, 11, 20), POLICY)
+    assert [o.state for o in running] == ["missed", "missed", "missed", "due"]
+    early = window_outcomes([envoy], [], date(2025, 7, 1), date(2026, 12, 31),
+                            date(2025, 8, 1), POLICY)
+    assert [o.state for o in early][:2] == ["due", "upcoming"]
+    # a clipped window shorter than the threshold is waived; visits after today are ignored
+    late_start = span(4, "late", "envoy", start=date(2026, 3, 20))
+    got = window_outcomes([late_start], [_visit(4, date(2026, 5, 1))], date(2026, 1, 1),
+                          date(2026, 12, 31), date(2026, 4, 15), POLICY)
+    assert [(o.window_start, o.state) for o in got][:2] == [
+        (date(2026, 3, 20), "waived"), (date(2026, 4, 1), "due")]
+
+
+def test_window_outcomes_keep_to_the_period():
+    com = span(2, "com", "commissioner")
+    got = window_outcomes([com], [], date(2026, 1, 1), date(2026, 12, 31), date(2027, 1, 5),
+                          POLICY)
+    assert [(o.window_start, o.window_end, o.state) for o in got] == [
+        (date(2026, 1, 1), date(2026, 12, 31), "missed")]

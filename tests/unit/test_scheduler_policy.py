@@ -184,3 +184,32 @@ def test_other_province_is_a_new_file(tmp_path, text):
     assert p.roles.envoy.obligation.period == "half_year"
     assert p.roles.envoy.obligation.min_visits == 2
     assert p.roles.envoy.reminder_lead_days == (45, 10)
+
+
+def test_grades_default_and_lookup(text):
+    p = load_policy(default_policy_path())
+    assert [g.zh for g in p.grades] == ["优秀", "称职", "基本称职", "不称职"]
+    assert p.lowest_grade.key == "incompetent"
+    assert p.grade("称职").key == "competent" and p.grade(" Excellent ").key == "excellent"
+    assert p.grade("basically_competent").zh == "基本称职" and p.grade("良好") is None
+    # a file without a scale gets the default one
+    data = yaml.safe_load(text)
+    del data["grades"]
+    assert parse_policy(yaml.safe_dump(data, allow_unicode=True)).grades == p.grades
+
+
+@pytest.mark.parametrize("grades, reason", [
+    ([{"key": "pass", "zh": "合格", "en": "Pass"}], "at least two grades"),
+    ([{"key": "a", "zh": "合格", "en": "A"}, {"key": "b", "zh": "合格", "en": "B"}],
+     "must not repeat a grade's zh"),
+    ([{"key": "A b", "zh": "好", "en": "Good"}, {"key": "c", "zh": "差", "en": "Bad"}],
+     "lower_snake_case"),
+])
+def test_bad_grades_name_the_line(tmp_path, text, grades, reason):
+    data = yaml.safe_load(text)
+    data["grades"] = grades
+    bad = yaml.safe_dump(data, allow_unicode=True)
+    with pytest.raises(PolicyError, match=reason) as err:
+        load_policy(write(tmp_path, bad))
+    assert err.value.line == line_of(bad, "grades:") or (
+        err.value.line is not None and err.value.line > line_of(bad, "grades:"))
