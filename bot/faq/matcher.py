@@ -43,7 +43,7 @@ import itertools
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -54,8 +54,10 @@ from bot.faq.config import MatcherConfig
 from bot.faq.facets import Facets, default_facets
 from bot.faq.model import VIEWERS, Entry, KnowledgeBase, allowed_audiences
 from bot.faq.normalize import (
+    Expansions,
     SynonymTable,
     compact,
+    default_expansions,
     default_synonyms,
     normalize,
     to_simplified,
@@ -106,6 +108,15 @@ class _Scored:
     conflict: bool
     content: float = 1.0
     evidence: float = math.inf  # the weight of all the question's words
+    unexplained: float = 0.0
+    """The heaviest content word of the question the entry does not hold, relative to the
+    weight of the rarest word."""
+    closeness: float = 1.0
+    """IDF-weighted Dice overlap of the question with the entry's closest text."""
+    coverage: float = 1.0
+    """Share of the question's weight found in the entry's questions, alternates and tags."""
+    fuzzy: float = 1.0
+    """rapidfuzz ratio (0–1) with the entry's closest text."""
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
@@ -164,6 +175,10 @@ class _Index:
             return self._data[:0]
         return self._data[self._offsets[at] : self._offsets[at + 1]]
 
+    def key_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every key and the number of entries holding it."""
+        return self._keys, np.diff(self._offsets)
+
     def nbytes(self) -> int:
         return int(self._data.nbytes + self._keys.nbytes + self._offsets.nbytes)
 
@@ -204,6 +219,29 @@ def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
     return [((ord(a) << 21) | ord(b)) + _BIGRAM for a, b in itertools.pairwise(word)]
 
 
+CONFIDENCE_FEATURES: Final = ("score", "lead", "closeness", "content", "unexplained",
+                               "coverage", "fuzzy", "evidence")
+"""What the confidence model reads of the best candidate (see :func:`confidence`)."""
+
+
+def confidence_features(scored: Sequence[_Scored]) -> tuple[float, ...]:
+    """The features of the best candidate, in the order of ``CONFIDENCE_FEATURES``."""
+    best = scored[0]
+    runner_up = scored[1].match.score if len(scored) > 1 else 0.0
+    return (best.match.score, best.match.score - runner_up, best.closeness, best.content,
+            best.unexplained, best.coverage, best.fuzzy, math.log1p(min(best.evidence, 1e6)))
+
+
+def confidence(scored: Sequence[_Scored], cfg: MatcherConfig) -> float:
+    """The probability that the best candidate answers the question, by a logistic model
+    over :func:`confidence_features` whose coefficients (``conf_*``) are fitted with the
+    thresholds (``benchmarks/faq_eval.py --tune``)."""
+    weights = cfg.confidence_weights()
+    z = cfg.conf_bias + sum(w * f for w, f in zip(weights, confidence_features(scored),
+                                                  strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def decide(
     scored: Sequence[_Scored], exact: Entry | None, limit: int, cfg: MatcherConfig
 ) -> MatchResult:
@@ -228,6 +266,15 @@ def decide(
     # common with any entry but "怎么办"), is at most suggested.
     # A question of one common word ("服务专员", "人才") is too vague to answer.
     confident = confident and scored[0].evidence >= cfg.min_evidence
+    # A rare or unknown content word the entry cannot account for ("注销" in 公司注销流程,
+    # "利率" in 银行贷款利率) means the question is about something else.
+    confident = confident and scored[0].unexplained <= cfg.max_unexplained
+    # The question and the entry's closest question must overlap both ways: "银行贷款利率"
+    # holds a word of "专利质押 银行 放款", but not its subject.
+    confident = confident and scored[0].closeness >= cfg.min_closeness
+    # All of it together: the learned confidence that the best candidate answers.
+    confident = confident and (cfg.min_confidence <= 0
+                               or confidence(scored, cfg) >= cfg.min_confidence)
     if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
         others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
         return MatchResult(ANSWER, (best, *others[: limit - 1]))
@@ -248,7 +295,14 @@ class Matcher:
         config: MatcherConfig | None = None,
         synonyms: SynonymTable | None = None,
         facets: Facets | None = None,
+        units: Callable[[Entry], Sequence[str]] | None = None,
+        secondary: Callable[[Entry], bool] | None = None,
+        expansions: Expansions | None = None,
     ) -> None:
+        """``units`` gives the texts of an entry that a question is compared with one by one
+        (its closest text decides the *recall*, *dice* and *fuzzy* components): by default
+        its question, alternates and English question; for a statute article, its clauses.
+        An entry for which ``secondary`` holds is scored down by ``prior_factor``."""
         self.kb = kb
         self.config = config or MatcherConfig()
         self._synonyms = synonyms
@@ -269,10 +323,18 @@ class Matcher:
         entry_start: list[int] = []
         signatures: list[tuple[int, ...]] = []
         self._exact: dict[str, list[int]] = {}
+        seen_texts: dict[str, str] = {}  # tags, regions and alternates repeat across entries
+
+        def norm(text: str) -> str:
+            found = seen_texts.get(text)
+            if found is None:
+                found = seen_texts[text] = self._normalize(text)
+            return found
+
         for index, entry in enumerate(entries):
             qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
-            questions = [self._normalize(q) for q in qs]
-            tags = [self._normalize(t) for t in entry.tags]
+            questions = [norm(q) for q in qs]
+            tags = [norm(t) for t in entry.tags]
             answer = self._normalize(
                 entry.answer + (" " + entry.answer_en if entry.answer_en else "")
             )
@@ -282,30 +344,46 @@ class Matcher:
                 if len(seg) <= MAX_GROUP_WORD
             )
             entry_start.append(len(texts))
-            seen: set[str] = set()
             for q in questions:
+                flat = compact(q)
+                if flat:
+                    found = self._exact.setdefault(flat, [])
+                    if not found or found[-1] != index:
+                        found.append(index)
+            seen: set[str] = set()
+            own = questions if units is None else [norm(u) for u in units(entry)]
+            for q in own:
                 flat = compact(q)
                 if flat in seen or (not flat and seen):
                     continue  # keep one (possibly empty) text per entry
                 seen.add(flat)
                 texts.append(flat)
-                if flat:
-                    self._exact.setdefault(flat, []).append(index)
+            if not seen:
+                texts.append("")
             q_texts.append(" ".join((*questions, *tags)))
             a_texts.append(answer)
-            region = self._normalize(entry.source.region or "")
+            region = norm(entry.source.region or "")
             signatures.append(self._facets.signature([*questions, *tags, region]))
 
         self._ascii_words: dict[str, int] = {}
         self._q = _Index(q_texts, self._ascii_words)
         self._a = _Index(a_texts, self._ascii_words)
         del q_texts, a_texts
+        seen_texts.clear()
         self._n = max(n, 1)
         self._max_idf = math.log(1.0 + self._n)
         self._segmenter = WordSegmenter(lexicon, frame_words())
         self._word_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
         self._texts = texts
+        self._expansions = default_expansions() if expansions is None else expansions
+        self._prior: np.ndarray | None = None
+        if secondary is not None and self.config.prior_factor != 1.0:
+            self._prior = np.array([self.config.prior_factor if secondary(e) else 1.0
+                                    for e in entries])
+        self._mass_cache: dict[str, float] = {}
+        self._char_idf = self._char_weights()
+        self._text_mass = self._masses(texts)
         self._entry_start = np.asarray(entry_start, dtype=np.intp)
         self._entry_end = np.append(self._entry_start[1:], len(texts)).astype(np.intp)
         groups = len(self._facets.groups)
@@ -331,6 +409,53 @@ class Matcher:
     def index_bytes(self) -> int:
         """Bytes held by the two inverted indexes' arrays (not counting Python objects)."""
         return self._q.nbytes() + self._a.nbytes()
+
+    def _char_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted character codes and each one's IDF over the entries (questions, tags and
+        answers; the larger of the two document frequencies)."""
+        counts: dict[int, int] = {}
+        for index in (self._q, self._a):
+            keys, sizes = index.key_counts()
+            single = keys < _BIGRAM
+            for key, size in zip(keys[single].tolist(), sizes[single].tolist(), strict=True):
+                if size > counts.get(key, 0):
+                    counts[key] = size
+        codes = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        df = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        order = np.argsort(codes)
+        return codes[order], np.log1p(self._n / np.maximum(df[order], 1.0))
+
+    def _mass(self, text: str) -> float:
+        """The IDF mass of a text's characters (a character found nowhere weighs the most)."""
+        if not text:
+            return 0.0
+        found = self._mass_cache.get(text)
+        if found is None:
+            found = float(self._char_mass(_codes(text)).sum())
+            if len(self._mass_cache) >= _WORD_CACHE:
+                self._mass_cache.clear()
+            self._mass_cache[text] = found
+        return found
+
+    def _char_mass(self, codes: np.ndarray) -> np.ndarray:
+        known, idf = self._char_idf
+        if len(known) == 0:
+            return np.full(len(codes), self._max_idf)
+        at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
+        return np.where(known[at] == codes, idf[at], self._max_idf)
+
+    def _masses(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`_mass` of every text, with numpy."""
+        if not texts:
+            return np.zeros(0)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = _codes("".join(texts))
+        mass = self._char_mass(codes)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        out = np.zeros(len(texts))
+        nonempty = lengths > 0
+        out[nonempty] = np.add.reduceat(mass, starts[nonempty]) if len(mass) else 0.0
+        return out
 
     def _found(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         """Per entry, whether ``word`` is in its questions/tags and in its answer."""
@@ -372,7 +497,50 @@ class Matcher:
                         weights.setdefault(part, self._weight(part, self._df(part)))
                     continue
             weights[word] = self._weight(word, df)
+        pieces = self.config.subword_factor
+        if pieces > 0:  # "专利保护" is found whole in few articles, 专利 and 保护 in many
+            for word in list(weights):
+                if len(word) >= 4 and not word.isascii():
+                    for part in segmenter.parts(word):
+                        if len(part) > 1 and part not in weights:
+                            df = self._df(part)
+                            if df:
+                                weights[part] = pieces * self._weight(part, df)
+        factor = self.config.expand_factor
+        if factor > 0:
+            for term in self._expansions.terms(compact(normalized)):
+                if term not in weights:
+                    df = self._df(term)
+                    if df:
+                        weights[term] = factor * self._weight(term, df)
         return weights
+
+    def optional(self, normalized: str, weights: dict[str, float]) -> frozenset[str]:
+        """The words of ``weights`` that only an expansion or a piece of a longer word
+        added (an entry is not required to hold them)."""
+        if self.config.expand_factor <= 0 and self.config.subword_factor <= 0:
+            return frozenset()
+        own = set(self._split_frames(self.words(normalized)))
+        return frozenset(w for w in weights if w not in own and any(
+            len(o) > len(w) and w in o for o in own)) | frozenset(
+            w for w in self._expansions.terms(compact(normalized)) if w in weights
+            and w not in own)
+
+    def standins(self, normalized: str) -> dict[str, tuple[str, ...]]:
+        """For each question word that an expansion's trigger overlaps, the terms the
+        expansion adds: an entry holding one of them accounts for the word ("学历" in
+        当服务专员得啥学历 is accounted for by 专业毕业)."""
+        if self.config.expand_factor <= 0:
+            return {}
+        query = compact(normalized)
+        own = self._split_frames(self.words(normalized))
+        out: dict[str, tuple[str, ...]] = {}
+        for trigger, terms in self._expansions.rules:
+            if trigger in query:
+                for word in own:
+                    if word in trigger or trigger in word:
+                        out[word] = (*out.get(word, ()), *terms)
+        return out
 
     def _split_frames(self, words: list[str]) -> list[str]:
         """Words with a light two-character head or tail cut off it: "如何申报" → 如何,
@@ -417,7 +585,8 @@ class Matcher:
             return None
         return np.power(self.config.facet_penalty, conflicts)
 
-    def features(self, normalized: str, weights: dict[str, float]) -> dict[str, np.ndarray]:
+    def features(self, normalized: str, weights: dict[str, float],
+                 optional: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         """Entry-level score components (vectors over the knowledge base).
 
         ``coverage``: share of the query's weight found in the entry's questions
@@ -435,27 +604,40 @@ class Matcher:
         explained = np.zeros(n)
         anchored = np.zeros(n, dtype=bool)
         content = np.zeros(n)
+        unexplained = np.zeros(n)
         content_total = 0.0
+        standins = self.standins(normalized)
         for word, w in weights.items():
             in_q, in_a = self._found(word)
+            both = in_q | in_a
+            if word in standins and not both.any():  # "卖" is found nowhere: where 销售 is
+                for term in standins[word]:
+                    term_q, term_a = self._found(term)
+                    in_q, in_a = in_q | term_q, in_a | term_a
             coverage += w * in_q
             answer += w * in_a
-            both = in_q | in_a
-            explained += w * both
-            if self._is_anchor(word):
+            for term in standins.get(word, ()):  # for the content share: 学历 by 专业毕业
+                term_q, term_a = self._found(term)
+                both = both | term_q | term_a
+            explained += w * (in_q | in_a)
+            if word not in optional and self._is_anchor(word):
                 anchored |= both
                 content += w * both
                 content_total += w
+                np.maximum(unexplained, np.where(both, 0.0, w), out=unexplained)
         factor = self._facet_factor(normalized)
         facet = np.ones(n) if factor is None else factor
+        if self._prior is not None:
+            facet = facet * self._prior
         return {
             "coverage": coverage / total,
             "answer": answer / total,
             "explained": explained / total,
             "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
-            "conflict": facet < 1.0,
+            "conflict": (np.ones(n) if factor is None else factor) < 1.0,
             "content": content / content_total if content_total else np.ones(n),
             "evidence": np.full(n, sum(weights.values())),
+            "unexplained": unexplained / self._max_idf,
         }
 
     def _is_anchor(self, word: str) -> bool:
@@ -472,7 +654,8 @@ class Matcher:
         return index.astype(np.intp), offsets
 
     def closest_question(
-        self, query: str, weights: dict[str, float], candidates: np.ndarray
+        self, query: str, weights: dict[str, float], candidates: np.ndarray,
+        standins: dict[str, tuple[str, ...]] | None = None,
     ) -> dict[str, np.ndarray]:
         """Per candidate, overlap with its closest question or alternate.
 
@@ -486,19 +669,29 @@ class Matcher:
         if len(texts) == 0:
             zero = np.zeros(len(candidates))
             return {"recall": zero, "dice": zero, "fuzzy": zero}
-        flat = [self._texts[t] for t in texts.tolist()]
-        items = list(weights.items())
+        order = texts.tolist()
+        flat = [self._texts[t] for t in order]
+        masses = self._text_mass[texts]
+        standins = standins or {}
+        items = [(word, w, self._mass(word), standins.get(word, ()))
+                 for word, w in weights.items()]
         shared = np.zeros(len(flat))
         dice = np.zeros(len(flat))
         for i, text in enumerate(flat):
             mass = chars = 0.0
-            for word, w in items:
+            for word, w, m, others in items:
                 if word in text:
                     mass += w
-                    chars += len(word)
+                    chars += m
+                elif others:
+                    for other in others:
+                        if other in text:
+                            mass += w
+                            chars += self._mass(other)
+                            break
             if mass:
                 recall = mass / total
-                precision = min(1.0, chars / max(len(text), 1))
+                precision = min(1.0, chars / max(float(masses[i]), 1e-9))
                 shared[i] = recall
                 dice[i] = 2 * recall * precision / (recall + precision)
         ratios = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
@@ -513,7 +706,7 @@ class Matcher:
     ) -> list[_Scored]:
         """Scores of the best visible candidates, best first (empty if nothing overlaps)."""
         w = self._weights
-        f = self.features(normalized, weights)
+        f = self.features(normalized, weights, self.optional(normalized, weights))
         # Facet conflicts and query words the entry cannot account for scale
         # the whole score down.
         floor = self.config.explained_floor
@@ -527,7 +720,8 @@ class Matcher:
         k = self.config.max_candidates
         if len(hit) > k:
             hit = hit[np.argpartition(rough[hit], -k)[-k:]]
-        c = self.closest_question(query, weights, hit)
+        standins = {w: s for w, s in self.standins(normalized).items() if not self._df(w)}
+        c = self.closest_question(query, weights, hit, standins)
         final = (
             w.coverage * f["coverage"][hit]
             + w.answer * f["answer"][hit]
@@ -537,11 +731,14 @@ class Matcher:
         ) * factor[hit]
         conflict = f["conflict"][hit]
         content = f["content"][hit]
+        unexplained = f["unexplained"][hit]
+        closeness, fuzzy, coverage = c["dice"], c["fuzzy"], f["coverage"][hit]
         evidence = float(f["evidence"][0]) if len(f["evidence"]) else 0.0
         order = np.argsort(-final, kind="stable")
         return [
             _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
-                    bool(conflict[i]), float(content[i]), evidence)
+                    bool(conflict[i]), float(content[i]), evidence, float(unexplained[i]),
+                    float(closeness[i]), float(coverage[i]), float(fuzzy[i]))
             for i in order.tolist()
         ]
 
