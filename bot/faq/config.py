@@ -61,7 +61,8 @@ class MatcherConfig:
     """Least probability, by the confidence model, that the best candidate answers the
     question, for an answer (0: the model is not used).  The model is logistic over the
     best candidate's score, lead over the runner-up, closeness, content share, heaviest
-    unexplained word, share found in its questions, fuzzy ratio and log(1 + evidence);
+    unexplained word, share found in its questions, fuzzy ratio, log(1 + evidence) and
+    the number of facets (role, right, region) the question names and it shares;
     ``conf_*`` are its coefficients, fitted by ``benchmarks/faq_eval.py --tune``."""
     conf_bias: float = 0.0
     conf_score: float = 0.0
@@ -72,6 +73,7 @@ class MatcherConfig:
     conf_coverage: float = 0.0
     conf_fuzzy: float = 0.0
     conf_evidence: float = 0.0
+    conf_agreement: float = 0.0
     suggest_threshold: float = 0.28
     """Lowest score offered as a suggestion."""
     suggest_window: float = 0.15
@@ -125,7 +127,7 @@ class MatcherConfig:
         """The confidence model's coefficients, in the order of its features."""
         return (self.conf_score, self.conf_lead, self.conf_closeness, self.conf_content,
                 self.conf_unexplained, self.conf_coverage, self.conf_fuzzy,
-                self.conf_evidence)
+                self.conf_evidence, self.conf_agreement)
 
     def weights(self) -> Weights:
         """The component weights, normalised to sum to 1."""

@@ -7,8 +7,11 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
   questions, alternates and tags, one over the answers; ASCII words are kept
   whole), in compressed form: one ``int32`` array of entry numbers per index
   and the offset of each key's run;
-* the exact normalised questions, each entry's facets (role, region), and the
-  domain lexicon for cutting questions into words.
+* each entry's *units*, the texts a question is compared with one by one (its
+  question and alternates; for a statute article, also its clauses), with the
+  IDF mass of each unit's characters;
+* the exact normalised questions, each entry's facets (role, right, region), and
+  the domain lexicon for cutting questions into words.
 
 ``match()`` then
 
@@ -21,20 +24,29 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
    word, adverb, particle, a very common verb …: "一趟" is filler) weighs
    ``light_factor`` of that, seen or not; another single character (found
    inside longer words: 玩 in 玩忽职守) ``single_char_factor``.  An unseen
-   compound is replaced by its two-character pieces when all of them are known;
+   compound is replaced by its two-character pieces when all of them are known.
+   Optional words join at a reduced weight: the terms of the expansions
+   (``expand:`` of ``synonyms.yaml``: 归谁 → 属于, 享有; ``expand_factor``) and the
+   pieces of long words (专利保护 → 专利, 保护; ``subword_factor``).  A word found
+   nowhere is found wherever one of its expansion terms is (卖 where 销售 is);
 3. scores every visible entry with numpy: the share of the query's weight found
    in its questions and tags (*coverage*), in its answer (*answer*) and
-   anywhere (*explained*);
+   anywhere (*explained*), the share of its content words it holds (*content*)
+   and the heaviest content word it cannot account for (*unexplained*);
 4. pre-selects the ``max_candidates`` best and scores only those against their
-   closest single question or alternate: the share of the query's weight it
-   holds (*recall*), a Dice overlap of that share with the share of the text's
-   characters the query's words cover, and a rapidfuzz ratio;
+   closest unit: the share of the query's weight it holds (*recall*), a Dice
+   overlap of that share with the IDF mass of the unit's characters that the
+   query's words cover (*closeness*: "国际化" in a unit the question lacks costs
+   more than "的"), and a rapidfuzz ratio;
 5. combines the components with the configured weights, scaled down for query
-   words the entry cannot account for and for facet conflicts (a question
-   about 特派员 against an entry about 服务专员, Beijing against Shanghai);
-6. decides: "answer" for an exact question, or a confident best match clearly
-   ahead of the runner-up and without facet conflict; "suggest" when some
-   matches are plausible; "none" otherwise.
+   words the entry cannot account for, for facet conflicts (a question about
+   特派员 against an entry about 服务专员, Beijing against Shanghai) and for
+   secondary entries (``prior_factor``: an implementing regulation's article);
+6. decides: "answer" for an exact question, or a best match clearly ahead of the
+   runner-up, without facet conflict, that passes the fixed gates and the
+   confidence model (:func:`confidence`, logistic over the best match's
+   features, fitted with the thresholds); "suggest" when some matches are
+   plausible; "none" otherwise.
 """
 
 from __future__ import annotations
@@ -117,6 +129,8 @@ class _Scored:
     """Share of the question's weight found in the entry's questions, alternates and tags."""
     fuzzy: float = 1.0
     """rapidfuzz ratio (0–1) with the entry's closest text."""
+    agreement: int = 0
+    """How many facets (role, right, region) the question names and the entry shares."""
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
@@ -220,7 +234,7 @@ def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
 
 
 CONFIDENCE_FEATURES: Final = ("score", "lead", "closeness", "content", "unexplained",
-                               "coverage", "fuzzy", "evidence")
+                               "coverage", "fuzzy", "evidence", "agreement")
 """What the confidence model reads of the best candidate (see :func:`confidence`)."""
 
 
@@ -229,7 +243,8 @@ def confidence_features(scored: Sequence[_Scored]) -> tuple[float, ...]:
     best = scored[0]
     runner_up = scored[1].match.score if len(scored) > 1 else 0.0
     return (best.match.score, best.match.score - runner_up, best.closeness, best.content,
-            best.unexplained, best.coverage, best.fuzzy, math.log1p(min(best.evidence, 1e6)))
+            best.unexplained, best.coverage, best.fuzzy, math.log1p(min(best.evidence, 1e6)),
+            float(best.agreement))
 
 
 def confidence(scored: Sequence[_Scored], cfg: MatcherConfig) -> float:
@@ -733,14 +748,24 @@ class Matcher:
         content = f["content"][hit]
         unexplained = f["unexplained"][hit]
         closeness, fuzzy, coverage = c["dice"], c["fuzzy"], f["coverage"][hit]
+        agreement = self._agreement(normalized, hit)
         evidence = float(f["evidence"][0]) if len(f["evidence"]) else 0.0
         order = np.argsort(-final, kind="stable")
         return [
             _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
                     bool(conflict[i]), float(content[i]), evidence, float(unexplained[i]),
-                    float(closeness[i]), float(coverage[i]), float(fuzzy[i]))
+                    float(closeness[i]), float(coverage[i]), float(fuzzy[i]),
+                    int(agreement[i]))
             for i in order.tolist()
         ]
+
+    def _agreement(self, normalized: str, candidates: np.ndarray) -> np.ndarray:
+        """Per candidate, the facets the query names and the entry shares a value of."""
+        agree = np.zeros(len(candidates), dtype=np.int64)
+        for g, q in enumerate(self._facets.signature([normalized])):
+            if q:
+                agree += (self._signatures[candidates, g] & q) != 0
+        return agree
 
     def _decide(self, scored: list[_Scored], exact: Entry | None, limit: int) -> MatchResult:
         return decide(scored, exact, limit, self.config)
