@@ -338,14 +338,7 @@ class Matcher:
         entry_start: list[int] = []
         signatures: list[tuple[int, ...]] = []
         self._exact: dict[str, list[int]] = {}
-        seen_texts: dict[str, str] = {}  # tags, regions and alternates repeat across entries
-
-        def norm(text: str) -> str:
-            found = seen_texts.get(text)
-            if found is None:
-                found = seen_texts[text] = self._normalize(text)
-            return found
-
+        norm = self._normalize
         for index, entry in enumerate(entries):
             qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
             questions = [norm(q) for q in qs]
@@ -384,7 +377,6 @@ class Matcher:
         self._q = _Index(q_texts, self._ascii_words)
         self._a = _Index(a_texts, self._ascii_words)
         del q_texts, a_texts
-        seen_texts.clear()
         self._n = max(n, 1)
         self._max_idf = math.log(1.0 + self._n)
         self._segmenter = WordSegmenter(lexicon, frame_words())
@@ -459,17 +451,17 @@ class Matcher:
         at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
         return np.where(known[at] == codes, idf[at], self._max_idf)
 
-    def _masses(self, texts: Sequence[str]) -> np.ndarray:
-        """:meth:`_mass` of every text, with numpy."""
-        if not texts:
-            return np.zeros(0)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        codes = _codes("".join(texts))
-        mass = self._char_mass(codes)
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    def _masses(self, texts: Sequence[str], chunk: int = 4096) -> np.ndarray:
+        """:meth:`_mass` of every text, with numpy, a chunk of texts at a time."""
         out = np.zeros(len(texts))
-        nonempty = lengths > 0
-        out[nonempty] = np.add.reduceat(mass, starts[nonempty]) if len(mass) else 0.0
+        for first in range(0, len(texts), chunk):
+            part = texts[first : first + chunk]
+            lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+            mass = self._char_mass(_codes("".join(part)))
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            nonempty = lengths > 0
+            if len(mass):
+                out[first + np.flatnonzero(nonempty)] = np.add.reduceat(mass, starts[nonempty])
         return out
 
     def _found(self, word: str) -> tuple[np.ndarray, np.ndarray]:
