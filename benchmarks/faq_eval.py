@@ -255,7 +255,7 @@ STATUTE_SCORING = {
 STATUTE_DECISION = {
     "answer_threshold": [0.15, 0.2],
     "margin": [0.02, 0.04],
-    "min_confidence": [0.5, 0.6, 0.7, 0.8, 0.9],
+    "min_confidence": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
     "override_ratio": [math.inf, 1.3, 1.7],
 }
 # the fixed gates that the confidence model replaces, opened
@@ -402,8 +402,10 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
     coefs2: dict[int, list[dict]] = {run: [] for run in runs}
     for run in runs:
         curated = curated_results[(run, best1[run])]
+        # the statute tier decides the questions the curated tier does not answer
+        open_ = np.array([c.status != "answer" for c in curated])
         for scoring, scored, (x, y, has) in statute_scored:
-            fit = train(run) & has
+            fit = train(run) & has & open_
             coef = _coefficients(*fit_logistic(x[fit], y[fit], cost[fit]))
             for dg in _grid(STATUTE_DECISION):
                 sc = dataclasses.replace(base_s, **scoring, **PERMISSIVE, **dg, **coef)
