@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +51,37 @@ class MatcherConfig:
     min_evidence: float = 0.0
     """Least total weight of the question's words for an answer: a question of one common
     word ("服务专员", "人才") is too vague."""
+    max_unexplained: float = 1.0
+    """Heaviest content word of the question that the best entry may leave unexplained, for
+    an answer, relative to the weight of the rarest word (1: no limit)."""
+    min_closeness: float = 0.0
+    """Least IDF-weighted Dice overlap of the question with the best entry's closest text
+    (question, alternate; a clause for an article), for an answer."""
+    min_confidence: float = 0.0
+    """Least probability, by the confidence model, that the best candidate answers the
+    question, for an answer (0: the model is not used).  The model is logistic over the
+    best candidate's score, lead over the runner-up, closeness, content share, heaviest
+    unexplained word, share found in its questions, fuzzy ratio, log(1 + evidence) and
+    the number of facets (role, right, region) the question names and it shares;
+    ``conf_*`` are its coefficients, fitted by ``benchmarks/faq_eval.py --tune``."""
+    conf_bias: float = 0.0
+    conf_score: float = 0.0
+    conf_lead: float = 0.0
+    conf_closeness: float = 0.0
+    conf_content: float = 0.0
+    conf_unexplained: float = 0.0
+    conf_coverage: float = 0.0
+    conf_fuzzy: float = 0.0
+    conf_evidence: float = 0.0
+    conf_agreement: float = 0.0
     suggest_threshold: float = 0.28
     """Lowest score offered as a suggestion."""
     suggest_window: float = 0.15
     """Suggestions must score within this of the best one."""
+
+    override_ratio: float = math.inf
+    """Statute tier only: an article that answers replaces a curated answer that does not
+    cite it when it scores at least this many times as much (inf: never)."""
 
     # weights of the score components (they are normalised to sum to 1)
     weight_coverage: float = 0.5
@@ -73,6 +101,9 @@ class MatcherConfig:
     """Score factor of an entry that holds none of the query's content words."""
     facet_penalty: float = 0.75
     """Score factor for each facet (role, region) the entry contradicts (see facets.py)."""
+    facet_missing_penalty: float = 1.0
+    """Score factor for each facet group the question names and the entry names nothing of
+    (1: such an entry is neutral)."""
 
     # retrieval
     max_candidates: int = 50
@@ -84,8 +115,22 @@ class MatcherConfig:
     verb …), whether or not the knowledge base holds it."""
     single_char_factor: float = 0.5
     """Weight factor of any other one-character word (it is found inside longer words)."""
+    expand_factor: float = 0.0
+    """Weight factor of a term added by the expansions of ``synonyms.yaml`` (0: none)."""
+    subword_factor: float = 0.0
+    """Weight factor of the two-character pieces of a question word of four characters or
+    more, added as optional evidence ("专利保护" → 专利, 保护; 0: none)."""
+    prior_factor: float = 1.0
+    """Score factor of an entry the tier marks as secondary (a statute tier: the articles of
+    implementing regulations, next to those of the laws)."""
     min_query_chars: int = 2
     """Queries shorter than this (after normalisation) get "none"."""
+
+    def confidence_weights(self) -> tuple[float, ...]:
+        """The confidence model's coefficients, in the order of its features."""
+        return (self.conf_score, self.conf_lead, self.conf_closeness, self.conf_content,
+                self.conf_unexplained, self.conf_coverage, self.conf_fuzzy,
+                self.conf_evidence, self.conf_agreement)
 
     def weights(self) -> Weights:
         """The component weights, normalised to sum to 1."""

@@ -7,8 +7,11 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
   questions, alternates and tags, one over the answers; ASCII words are kept
   whole), in compressed form: one ``int32`` array of entry numbers per index
   and the offset of each key's run;
-* the exact normalised questions, each entry's facets (role, region), and the
-  domain lexicon for cutting questions into words.
+* each entry's *units*, the texts a question is compared with one by one (its
+  question and alternates; for a statute article, also its clauses), with the
+  IDF mass of each unit's characters;
+* the exact normalised questions, each entry's facets (role, right, region), and
+  the domain lexicon for cutting questions into words.
 
 ``match()`` then
 
@@ -21,20 +24,29 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
    word, adverb, particle, a very common verb …: "一趟" is filler) weighs
    ``light_factor`` of that, seen or not; another single character (found
    inside longer words: 玩 in 玩忽职守) ``single_char_factor``.  An unseen
-   compound is replaced by its two-character pieces when all of them are known;
+   compound is replaced by its two-character pieces when all of them are known.
+   Optional words join at a reduced weight: the terms of the expansions
+   (``expand:`` of ``synonyms.yaml``: 归谁 → 属于, 享有; ``expand_factor``) and the
+   pieces of long words (专利保护 → 专利, 保护; ``subword_factor``).  A word found
+   nowhere is found wherever one of its expansion terms is (卖 where 销售 is);
 3. scores every visible entry with numpy: the share of the query's weight found
    in its questions and tags (*coverage*), in its answer (*answer*) and
-   anywhere (*explained*);
+   anywhere (*explained*), the share of its content words it holds (*content*)
+   and the heaviest content word it cannot account for (*unexplained*);
 4. pre-selects the ``max_candidates`` best and scores only those against their
-   closest single question or alternate: the share of the query's weight it
-   holds (*recall*), a Dice overlap of that share with the share of the text's
-   characters the query's words cover, and a rapidfuzz ratio;
+   closest unit: the share of the query's weight it holds (*recall*), a Dice
+   overlap of that share with the IDF mass of the unit's characters that the
+   query's words cover (*closeness*: "国际化" in a unit the question lacks costs
+   more than "的"), and a rapidfuzz ratio;
 5. combines the components with the configured weights, scaled down for query
-   words the entry cannot account for and for facet conflicts (a question
-   about 特派员 against an entry about 服务专员, Beijing against Shanghai);
-6. decides: "answer" for an exact question, or a confident best match clearly
-   ahead of the runner-up and without facet conflict; "suggest" when some
-   matches are plausible; "none" otherwise.
+   words the entry cannot account for, for facet conflicts (a question about
+   特派员 against an entry about 服务专员, Beijing against Shanghai) and for
+   secondary entries (``prior_factor``: an implementing regulation's article);
+6. decides: "answer" for an exact question, or a best match clearly ahead of the
+   runner-up, without facet conflict, that passes the fixed gates and the
+   confidence model (:func:`confidence`, logistic over the best match's
+   features, fitted with the thresholds); "suggest" when some matches are
+   plausible; "none" otherwise.
 """
 
 from __future__ import annotations
@@ -43,7 +55,7 @@ import itertools
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -54,8 +66,10 @@ from bot.faq.config import MatcherConfig
 from bot.faq.facets import Facets, default_facets
 from bot.faq.model import VIEWERS, Entry, KnowledgeBase, allowed_audiences
 from bot.faq.normalize import (
+    Expansions,
     SynonymTable,
     compact,
+    default_expansions,
     default_synonyms,
     normalize,
     to_simplified,
@@ -106,6 +120,17 @@ class _Scored:
     conflict: bool
     content: float = 1.0
     evidence: float = math.inf  # the weight of all the question's words
+    unexplained: float = 0.0
+    """The heaviest content word of the question the entry does not hold, relative to the
+    weight of the rarest word."""
+    closeness: float = 1.0
+    """IDF-weighted Dice overlap of the question with the entry's closest text."""
+    coverage: float = 1.0
+    """Share of the question's weight found in the entry's questions, alternates and tags."""
+    fuzzy: float = 1.0
+    """rapidfuzz ratio (0–1) with the entry's closest text."""
+    agreement: int = 0
+    """How many facets (role, right, region) the question names and the entry shares."""
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
@@ -164,6 +189,10 @@ class _Index:
             return self._data[:0]
         return self._data[self._offsets[at] : self._offsets[at + 1]]
 
+    def key_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every key and the number of entries holding it."""
+        return self._keys, np.diff(self._offsets)
+
     def nbytes(self) -> int:
         return int(self._data.nbytes + self._keys.nbytes + self._offsets.nbytes)
 
@@ -204,6 +233,30 @@ def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
     return [((ord(a) << 21) | ord(b)) + _BIGRAM for a, b in itertools.pairwise(word)]
 
 
+CONFIDENCE_FEATURES: Final = ("score", "lead", "closeness", "content", "unexplained",
+                               "coverage", "fuzzy", "evidence", "agreement")
+"""What the confidence model reads of the best candidate (see :func:`confidence`)."""
+
+
+def confidence_features(scored: Sequence[_Scored]) -> tuple[float, ...]:
+    """The features of the best candidate, in the order of ``CONFIDENCE_FEATURES``."""
+    best = scored[0]
+    runner_up = scored[1].match.score if len(scored) > 1 else 0.0
+    return (best.match.score, best.match.score - runner_up, best.closeness, best.content,
+            best.unexplained, best.coverage, best.fuzzy, math.log1p(min(best.evidence, 1e6)),
+            float(best.agreement))
+
+
+def confidence(scored: Sequence[_Scored], cfg: MatcherConfig) -> float:
+    """The probability that the best candidate answers the question, by a logistic model
+    over :func:`confidence_features` whose coefficients (``conf_*``) are fitted with the
+    thresholds (``benchmarks/faq_eval.py --tune``)."""
+    weights = cfg.confidence_weights()
+    z = cfg.conf_bias + sum(w * f for w, f in zip(weights, confidence_features(scored),
+                                                  strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def decide(
     scored: Sequence[_Scored], exact: Entry | None, limit: int, cfg: MatcherConfig
 ) -> MatchResult:
@@ -228,6 +281,15 @@ def decide(
     # common with any entry but "怎么办"), is at most suggested.
     # A question of one common word ("服务专员", "人才") is too vague to answer.
     confident = confident and scored[0].evidence >= cfg.min_evidence
+    # A rare or unknown content word the entry cannot account for ("注销" in 公司注销流程,
+    # "利率" in 银行贷款利率) means the question is about something else.
+    confident = confident and scored[0].unexplained <= cfg.max_unexplained
+    # The question and the entry's closest question must overlap both ways: "银行贷款利率"
+    # holds a word of "专利质押 银行 放款", but not its subject.
+    confident = confident and scored[0].closeness >= cfg.min_closeness
+    # All of it together: the learned confidence that the best candidate answers.
+    confident = confident and (cfg.min_confidence <= 0
+                               or confidence(scored, cfg) >= cfg.min_confidence)
     if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
         others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
         return MatchResult(ANSWER, (best, *others[: limit - 1]))
@@ -248,7 +310,14 @@ class Matcher:
         config: MatcherConfig | None = None,
         synonyms: SynonymTable | None = None,
         facets: Facets | None = None,
+        units: Callable[[Entry], Sequence[str]] | None = None,
+        secondary: Callable[[Entry], bool] | None = None,
+        expansions: Expansions | None = None,
     ) -> None:
+        """``units`` gives the texts of an entry that a question is compared with one by one
+        (its closest text decides the *recall*, *dice* and *fuzzy* components): by default
+        its question, alternates and English question; for a statute article, its clauses.
+        An entry for which ``secondary`` holds is scored down by ``prior_factor``."""
         self.kb = kb
         self.config = config or MatcherConfig()
         self._synonyms = synonyms
@@ -269,10 +338,11 @@ class Matcher:
         entry_start: list[int] = []
         signatures: list[tuple[int, ...]] = []
         self._exact: dict[str, list[int]] = {}
+        norm = self._normalize
         for index, entry in enumerate(entries):
             qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
-            questions = [self._normalize(q) for q in qs]
-            tags = [self._normalize(t) for t in entry.tags]
+            questions = [norm(q) for q in qs]
+            tags = [norm(t) for t in entry.tags]
             answer = self._normalize(
                 entry.answer + (" " + entry.answer_en if entry.answer_en else "")
             )
@@ -282,18 +352,25 @@ class Matcher:
                 if len(seg) <= MAX_GROUP_WORD
             )
             entry_start.append(len(texts))
-            seen: set[str] = set()
             for q in questions:
+                flat = compact(q)
+                if flat:
+                    found = self._exact.setdefault(flat, [])
+                    if not found or found[-1] != index:
+                        found.append(index)
+            seen: set[str] = set()
+            own = questions if units is None else [norm(u) for u in units(entry)]
+            for q in own:
                 flat = compact(q)
                 if flat in seen or (not flat and seen):
                     continue  # keep one (possibly empty) text per entry
                 seen.add(flat)
                 texts.append(flat)
-                if flat:
-                    self._exact.setdefault(flat, []).append(index)
+            if not seen:
+                texts.append("")
             q_texts.append(" ".join((*questions, *tags)))
             a_texts.append(answer)
-            region = self._normalize(entry.source.region or "")
+            region = norm(entry.source.region or "")
             signatures.append(self._facets.signature([*questions, *tags, region]))
 
         self._ascii_words: dict[str, int] = {}
@@ -306,6 +383,14 @@ class Matcher:
         self._word_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
         self._texts = texts
+        self._expansions = default_expansions() if expansions is None else expansions
+        self._prior: np.ndarray | None = None
+        if secondary is not None and self.config.prior_factor != 1.0:
+            self._prior = np.array([self.config.prior_factor if secondary(e) else 1.0
+                                    for e in entries])
+        self._mass_cache: dict[str, float] = {}
+        self._char_idf = self._char_weights()
+        self._text_mass = self._masses(texts)
         self._entry_start = np.asarray(entry_start, dtype=np.intp)
         self._entry_end = np.append(self._entry_start[1:], len(texts)).astype(np.intp)
         groups = len(self._facets.groups)
@@ -331,6 +416,53 @@ class Matcher:
     def index_bytes(self) -> int:
         """Bytes held by the two inverted indexes' arrays (not counting Python objects)."""
         return self._q.nbytes() + self._a.nbytes()
+
+    def _char_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted character codes and each one's IDF over the entries (questions, tags and
+        answers; the larger of the two document frequencies)."""
+        counts: dict[int, int] = {}
+        for index in (self._q, self._a):
+            keys, sizes = index.key_counts()
+            single = keys < _BIGRAM
+            for key, size in zip(keys[single].tolist(), sizes[single].tolist(), strict=True):
+                if size > counts.get(key, 0):
+                    counts[key] = size
+        codes = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        df = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        order = np.argsort(codes)
+        return codes[order], np.log1p(self._n / np.maximum(df[order], 1.0))
+
+    def _mass(self, text: str) -> float:
+        """The IDF mass of a text's characters (a character found nowhere weighs the most)."""
+        if not text:
+            return 0.0
+        found = self._mass_cache.get(text)
+        if found is None:
+            found = float(self._char_mass(_codes(text)).sum())
+            if len(self._mass_cache) >= _WORD_CACHE:
+                self._mass_cache.clear()
+            self._mass_cache[text] = found
+        return found
+
+    def _char_mass(self, codes: np.ndarray) -> np.ndarray:
+        known, idf = self._char_idf
+        if len(known) == 0:
+            return np.full(len(codes), self._max_idf)
+        at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
+        return np.where(known[at] == codes, idf[at], self._max_idf)
+
+    def _masses(self, texts: Sequence[str], chunk: int = 4096) -> np.ndarray:
+        """:meth:`_mass` of every text, with numpy, a chunk of texts at a time."""
+        out = np.zeros(len(texts))
+        for first in range(0, len(texts), chunk):
+            part = texts[first : first + chunk]
+            lengths = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+            mass = self._char_mass(_codes("".join(part)))
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            nonempty = lengths > 0
+            if len(mass):
+                out[first + np.flatnonzero(nonempty)] = np.add.reduceat(mass, starts[nonempty])
+        return out
 
     def _found(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         """Per entry, whether ``word`` is in its questions/tags and in its answer."""
@@ -372,7 +504,50 @@ class Matcher:
                         weights.setdefault(part, self._weight(part, self._df(part)))
                     continue
             weights[word] = self._weight(word, df)
+        pieces = self.config.subword_factor
+        if pieces > 0:  # "专利保护" is found whole in few articles, 专利 and 保护 in many
+            for word in list(weights):
+                if len(word) >= 4 and not word.isascii():
+                    for part in segmenter.parts(word):
+                        if len(part) > 1 and part not in weights:
+                            df = self._df(part)
+                            if df:
+                                weights[part] = pieces * self._weight(part, df)
+        factor = self.config.expand_factor
+        if factor > 0:
+            for term in self._expansions.terms(compact(normalized)):
+                if term not in weights:
+                    df = self._df(term)
+                    if df:
+                        weights[term] = factor * self._weight(term, df)
         return weights
+
+    def optional(self, normalized: str, weights: dict[str, float]) -> frozenset[str]:
+        """The words of ``weights`` that only an expansion or a piece of a longer word
+        added (an entry is not required to hold them)."""
+        if self.config.expand_factor <= 0 and self.config.subword_factor <= 0:
+            return frozenset()
+        own = set(self._split_frames(self.words(normalized)))
+        return frozenset(w for w in weights if w not in own and any(
+            len(o) > len(w) and w in o for o in own)) | frozenset(
+            w for w in self._expansions.terms(compact(normalized)) if w in weights
+            and w not in own)
+
+    def standins(self, normalized: str) -> dict[str, tuple[str, ...]]:
+        """For each question word that an expansion's trigger overlaps, the terms the
+        expansion adds: an entry holding one of them accounts for the word ("学历" in
+        当服务专员得啥学历 is accounted for by 专业毕业)."""
+        if self.config.expand_factor <= 0:
+            return {}
+        query = compact(normalized)
+        own = self._split_frames(self.words(normalized))
+        out: dict[str, tuple[str, ...]] = {}
+        for trigger, terms in self._expansions.rules:
+            if trigger in query:
+                for word in own:
+                    if word in trigger or trigger in word:
+                        out[word] = (*out.get(word, ()), *terms)
+        return out
 
     def _split_frames(self, words: list[str]) -> list[str]:
         """Words with a light two-character head or tail cut off it: "如何申报" → 如何,
@@ -403,21 +578,29 @@ class Matcher:
             return base * cfg.single_char_factor
         return base
 
-    def _facet_factor(self, normalized: str) -> np.ndarray | None:
-        """Per entry, ``facet_penalty`` to the power of its facet conflicts with the query."""
+    def _facet_factor(self, normalized: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per entry, the facet factor and whether it contradicts the query: ``facet_penalty``
+        to the power of its facet conflicts with the query, times ``facet_missing_penalty``
+        for each group the query names and the entry names nothing of (a question about
+        the envoy's 条件 is not answered by the conditions of a patent)."""
         query_sig = self._facets.signature([normalized])
         if not any(query_sig):
             return None
         conflicts = np.zeros(len(self._entries), dtype=np.int64)
+        missing = np.zeros(len(self._entries), dtype=np.int64)
         for g, q in enumerate(query_sig):
             if q:
                 column = self._signatures[:, g]
                 conflicts += (column != 0) & ((column & q) == 0)
-        if not conflicts.any():
+                missing += column == 0
+        cfg = self.config
+        if not conflicts.any() and (cfg.facet_missing_penalty == 1.0 or not missing.any()):
             return None
-        return np.power(self.config.facet_penalty, conflicts)
+        return (np.power(cfg.facet_penalty, conflicts)
+                * np.power(cfg.facet_missing_penalty, missing), conflicts > 0)
 
-    def features(self, normalized: str, weights: dict[str, float]) -> dict[str, np.ndarray]:
+    def features(self, normalized: str, weights: dict[str, float],
+                 optional: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         """Entry-level score components (vectors over the knowledge base).
 
         ``coverage``: share of the query's weight found in the entry's questions
@@ -435,27 +618,40 @@ class Matcher:
         explained = np.zeros(n)
         anchored = np.zeros(n, dtype=bool)
         content = np.zeros(n)
+        unexplained = np.zeros(n)
         content_total = 0.0
+        standins = self.standins(normalized)
         for word, w in weights.items():
             in_q, in_a = self._found(word)
+            both = in_q | in_a
+            if word in standins and not both.any():  # "卖" is found nowhere: where 销售 is
+                for term in standins[word]:
+                    term_q, term_a = self._found(term)
+                    in_q, in_a = in_q | term_q, in_a | term_a
             coverage += w * in_q
             answer += w * in_a
-            both = in_q | in_a
-            explained += w * both
-            if self._is_anchor(word):
+            for term in standins.get(word, ()):  # for the content share: 学历 by 专业毕业
+                term_q, term_a = self._found(term)
+                both = both | term_q | term_a
+            explained += w * (in_q | in_a)
+            if word not in optional and self._is_anchor(word):
                 anchored |= both
                 content += w * both
                 content_total += w
-        factor = self._facet_factor(normalized)
-        facet = np.ones(n) if factor is None else factor
+                np.maximum(unexplained, np.where(both, 0.0, w), out=unexplained)
+        found = self._facet_factor(normalized)
+        facet = np.ones(n) if found is None else found[0]
+        if self._prior is not None:
+            facet = facet * self._prior
         return {
             "coverage": coverage / total,
             "answer": answer / total,
             "explained": explained / total,
             "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
-            "conflict": facet < 1.0,
+            "conflict": np.zeros(n, dtype=bool) if found is None else found[1],
             "content": content / content_total if content_total else np.ones(n),
             "evidence": np.full(n, sum(weights.values())),
+            "unexplained": unexplained / self._max_idf,
         }
 
     def _is_anchor(self, word: str) -> bool:
@@ -472,7 +668,8 @@ class Matcher:
         return index.astype(np.intp), offsets
 
     def closest_question(
-        self, query: str, weights: dict[str, float], candidates: np.ndarray
+        self, query: str, weights: dict[str, float], candidates: np.ndarray,
+        standins: dict[str, tuple[str, ...]] | None = None,
     ) -> dict[str, np.ndarray]:
         """Per candidate, overlap with its closest question or alternate.
 
@@ -486,19 +683,29 @@ class Matcher:
         if len(texts) == 0:
             zero = np.zeros(len(candidates))
             return {"recall": zero, "dice": zero, "fuzzy": zero}
-        flat = [self._texts[t] for t in texts.tolist()]
-        items = list(weights.items())
+        order = texts.tolist()
+        flat = [self._texts[t] for t in order]
+        masses = self._text_mass[texts]
+        standins = standins or {}
+        items = [(word, w, self._mass(word), standins.get(word, ()))
+                 for word, w in weights.items()]
         shared = np.zeros(len(flat))
         dice = np.zeros(len(flat))
         for i, text in enumerate(flat):
             mass = chars = 0.0
-            for word, w in items:
+            for word, w, m, others in items:
                 if word in text:
                     mass += w
-                    chars += len(word)
+                    chars += m
+                elif others:
+                    for other in others:
+                        if other in text:
+                            mass += w
+                            chars += self._mass(other)
+                            break
             if mass:
                 recall = mass / total
-                precision = min(1.0, chars / max(len(text), 1))
+                precision = min(1.0, chars / max(float(masses[i]), 1e-9))
                 shared[i] = recall
                 dice[i] = 2 * recall * precision / (recall + precision)
         ratios = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
@@ -513,7 +720,7 @@ class Matcher:
     ) -> list[_Scored]:
         """Scores of the best visible candidates, best first (empty if nothing overlaps)."""
         w = self._weights
-        f = self.features(normalized, weights)
+        f = self.features(normalized, weights, self.optional(normalized, weights))
         # Facet conflicts and query words the entry cannot account for scale
         # the whole score down.
         floor = self.config.explained_floor
@@ -527,7 +734,8 @@ class Matcher:
         k = self.config.max_candidates
         if len(hit) > k:
             hit = hit[np.argpartition(rough[hit], -k)[-k:]]
-        c = self.closest_question(query, weights, hit)
+        standins = {w: s for w, s in self.standins(normalized).items() if not self._df(w)}
+        c = self.closest_question(query, weights, hit, standins)
         final = (
             w.coverage * f["coverage"][hit]
             + w.answer * f["answer"][hit]
@@ -537,13 +745,26 @@ class Matcher:
         ) * factor[hit]
         conflict = f["conflict"][hit]
         content = f["content"][hit]
+        unexplained = f["unexplained"][hit]
+        closeness, fuzzy, coverage = c["dice"], c["fuzzy"], f["coverage"][hit]
+        agreement = self._agreement(normalized, hit)
         evidence = float(f["evidence"][0]) if len(f["evidence"]) else 0.0
         order = np.argsort(-final, kind="stable")
         return [
             _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
-                    bool(conflict[i]), float(content[i]), evidence)
+                    bool(conflict[i]), float(content[i]), evidence, float(unexplained[i]),
+                    float(closeness[i]), float(coverage[i]), float(fuzzy[i]),
+                    int(agreement[i]))
             for i in order.tolist()
         ]
+
+    def _agreement(self, normalized: str, candidates: np.ndarray) -> np.ndarray:
+        """Per candidate, the facets the query names and the entry shares a value of."""
+        agree = np.zeros(len(candidates), dtype=np.int64)
+        for g, q in enumerate(self._facets.signature([normalized])):
+            if q:
+                agree += (self._signatures[candidates, g] & q) != 0
+        return agree
 
     def _decide(self, scored: list[_Scored], exact: Entry | None, limit: int) -> MatchResult:
         return decide(scored, exact, limit, self.config)

@@ -289,6 +289,52 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value]
 
 
+@dataclass(frozen=True)
+class Expansions:
+    """Query expansion: a trigger found in a question adds terms of the statutes' and
+    documents' own wording, at a reduced weight ("归谁" → 属于, 享有; "坐牢" → 刑事责任).
+
+    Unlike a synonym, an expansion rewrites nothing and adds only optional evidence: an
+    entry is never required to hold an added term.  Triggers and terms are normalised
+    with the synonym table, so they are written in everyday form.
+    """
+
+    rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object], table: SynonymTable) -> Expansions:
+        raw = data.get("expand") or {}
+        if not isinstance(raw, Mapping):
+            raise ValueError("'expand' must map a trigger to a list of terms")
+        rules: list[tuple[str, tuple[str, ...]]] = []
+        for trigger, terms in raw.items():
+            if not isinstance(terms, list) or not terms:
+                raise ValueError(f"expansion {trigger!r} needs a list of terms")
+            key = compact(normalize(str(trigger), table))
+            added = tuple(dict.fromkeys(
+                w for w in (compact(normalize(str(term), table)) for term in terms) if w))
+            if key and added:
+                rules.append((key, added))
+        return cls(tuple(rules))
+
+    def terms(self, query: str) -> list[str]:
+        """The terms added to a compact normalised ``query``, in rule order."""
+        out: dict[str, None] = {}
+        for trigger, added in self.rules:
+            if trigger in query:
+                for term in added:
+                    out.setdefault(term)
+        return list(out)
+
+
+@functools.cache
+def default_expansions() -> Expansions:
+    """The shipped expansions (``expand:`` of ``synonyms.yaml``), loaded once."""
+    with SYNONYMS_FILE.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return Expansions.from_mapping(data, default_synonyms())
+
+
 @functools.cache
 def default_synonyms() -> SynonymTable:
     """The shipped table (``bot/faq/synonyms.yaml``), loaded once."""

@@ -15,6 +15,7 @@ cited article exists.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -29,6 +30,9 @@ from bot.faq.problems import Problem
 
 STATUTES_DIR: Final = "statutes"
 INDEX_FILE: Final = "statutes.yaml"
+QUESTIONS_FILE: Final = "questions.yaml"
+"""Optional: the question each article answers, in plain words (the statute tier matches
+questions against them as against a curated entry's alternates)."""
 
 _DIGITS: Final = "零一二三四五六七八九"
 _NUMERAL: Final = f"[{_DIGITS}十百]+"
@@ -78,6 +82,8 @@ class Article:
     paragraphs: tuple[str, ...]
     chapter: str | None = None
     section: str | None = None
+    questions: tuple[str, ...] = ()
+    """Plain-language questions the article answers (``questions.yaml``)."""
 
     @property
     def label(self) -> str:
@@ -305,4 +311,47 @@ def load_statutes(folder: str | Path) -> tuple[StatuteBook, list[Problem]]:
             id=sid, title=title, short=str(item["short"]), version=str(item["version"]),
             issuer=str(item["issuer"]), date=date if isinstance(date, dt.date) else None,
             file=str(path), articles=tuple(articles)))
+    book = StatuteBook(tuple(statutes))
+    questions = base / QUESTIONS_FILE
+    if questions.exists():
+        book, found = _with_questions(book, questions)
+        problems.extend(found)
+    return book, problems
+
+
+def _with_questions(book: StatuteBook, path: Path) -> tuple[StatuteBook, list[Problem]]:
+    """``book`` with the questions of ``path`` attached to their articles."""
+    display = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        return book, [Problem(display, 1, f"cannot read the article questions: {exc}")]
+    if not isinstance(data, Mapping):
+        return book, [Problem(display, 1, "expected statute id: {article number: question}")]
+    problems: list[Problem] = []
+    by_statute: dict[str, dict[int, tuple[str, ...]]] = {}
+    for sid, articles in data.items():
+        statute = book.get(str(sid))
+        if statute is None:
+            problems.append(Problem(display, 1, f"unknown statute '{sid}'"))
+            continue
+        if not isinstance(articles, Mapping):
+            problems.append(Problem(display, 1, f"{sid}: expected article number: question"))
+            continue
+        for number, value in articles.items():
+            items = value if isinstance(value, list) else [value]
+            texts = tuple(str(q).strip() for q in items if str(q).strip())
+            if not isinstance(number, int) or statute.article(number) is None:
+                problems.append(Problem(display, 1, f"{sid}: {statute.short} has no article "
+                                                    f"{number!r}"))
+            elif not texts:
+                problems.append(Problem(display, 1, f"{sid}: article {number} has no question"))
+            else:
+                by_statute.setdefault(statute.id, {})[number] = texts
+    statutes = []
+    for statute in book:
+        asked = by_statute.get(statute.id, {})
+        articles = tuple(dataclasses.replace(a, questions=asked.get(a.number, ()))
+                         for a in statute.articles)
+        statutes.append(dataclasses.replace(statute, articles=articles))
     return StatuteBook(tuple(statutes)), problems

@@ -17,6 +17,7 @@ statute and near-domain questions of the evaluation set's tuning half.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,7 +47,8 @@ def article_entries(book: StatuteBook) -> tuple[Entry, ...]:
     """Every article of every statute as an entry of kind ``statute``.
 
     Its question names the article (专利法第四十二条, also written with digits), its
-    tags are its chapter and section headings, its answer is the article's text.
+    alternates are also the plain-language questions of ``questions.yaml``, its tags are
+    its chapter and section headings, its answer is the article's text.
     """
     entries: list[Entry] = []
     for statute in book:
@@ -57,7 +59,7 @@ def article_entries(book: StatuteBook) -> tuple[Entry, ...]:
                 id=f"{statute.id}-{article.number}",
                 question=f"{statute.short}{article.label}",
                 alternates=(f"{statute.short}第{article.number}条",
-                            f"{statute.title}{article.label}"),
+                            f"{statute.title}{article.label}", *article.questions),
                 answer=article.text,
                 source=source,
                 audience="everyone",
@@ -66,6 +68,46 @@ def article_entries(book: StatuteBook) -> tuple[Entry, ...]:
                 kind="statute",
             ))
     return tuple(entries)
+
+
+_ITEM: Final = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+_SENTENCE_END: Final = re.compile(r"(?<=[。；;])")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of an article: its sentences (cut after 。 and ；), and each item of a
+    list led in by a sentence ending in "：" together with that lead-in ("有下列情形之一的，
+    不视为侵犯专利权：（四）专为科学研究和实验而使用有关专利的；")."""
+    out: list[str] = []
+    lead = ""
+    for paragraph in text.splitlines():
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        if _ITEM.match(paragraph) and lead:
+            out.append(lead + paragraph)
+            continue
+        lead = ""
+        for sentence in _SENTENCE_END.split(paragraph):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            if sentence.endswith(("：", ":")):
+                lead = sentence[sentence.rfind("。") + 1:]
+            out.append(sentence)
+    return out
+
+
+def article_units(entry: Entry) -> list[str]:
+    """What a question is compared with, one by one, for an article: its names, its
+    clauses."""
+    return [*entry.questions, *clauses(entry.answer)]
+
+
+def is_regulation(entry: Entry) -> bool:
+    """An article of an implementing regulation (adopted by the State Council), not of a law:
+    questions are more often about the laws, and the regulations repeat their words."""
+    return entry.source.issuer == "国务院"
 
 
 @functools.cache
@@ -99,7 +141,7 @@ class Answerer:
         if articles:
             self.statutes = Matcher(
                 KnowledgeBase.of(articles), statute_config or default_config("statutes"),
-                synonyms, facets,
+                synonyms, facets, units=article_units, secondary=is_regulation,
             )
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -111,16 +153,42 @@ class Answerer:
 
     def match(self, question: str, viewer: str, limit: int = 3) -> MatchResult:
         """The curated answer if there is one, else a statute article that clearly
-        answers, else the curated suggestions, else statute suggestions, else none."""
+        answers, else the curated suggestions, else statute suggestions, else none.
+
+        A curated answer gives way to an article only when the article scores
+        ``override_ratio`` times as much and the curated entry does not cite it (a question
+        about a neighbouring article of a curated entry's statute)."""
         curated = self.curated.match(question, viewer, limit)
-        if curated.status == "answer" or self.statutes is None:
-            return curated
-        return combine(curated, self.statutes.match(question, "public", limit))
+        if self.statutes is None or (curated.status == "answer" and (
+                curated.matches[0].score * self._ratio > 1.0)):
+            return curated  # no article can score enough more (scores are at most 1)
+        return combine(curated, self.statutes.match(question, "public", limit), self._ratio)
+
+    @property
+    def _ratio(self) -> float:
+        return self.statutes.config.override_ratio if self.statutes else math.inf
 
 
-def combine(curated: MatchResult, statute: MatchResult | None) -> MatchResult:
+def cites(entry: Entry, article: Entry) -> bool:
+    """Whether a curated entry cites a statute article (its section or its answer names it)."""
+    source = article.source
+    label = article.section or ""
+    if entry.source.id == source.id and label and label in (entry.section or ""):
+        return True
+    return f"《{source.short}》（{source.version}）{label}" in entry.answer
+
+
+def combine(curated: MatchResult, statute: MatchResult | None,
+            override_ratio: float = math.inf) -> MatchResult:
     """The tiers' precedence (see :meth:`Answerer.match`)."""
-    if curated.status == "answer" or statute is None:
+    if statute is None:
+        return curated
+    if curated.status == "answer":
+        best, article = curated.matches[0], statute.best
+        if (statute.status == "answer" and article is not None and best.score < 1.0
+                and article.score >= override_ratio * best.score
+                and not cites(best.entry, article.entry)):
+            return statute
         return curated
     if statute.status == "answer" or curated.status == "none":
         return statute

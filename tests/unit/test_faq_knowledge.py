@@ -17,12 +17,17 @@ KNOWLEDGE = ROOT / "knowledge"
 EVAL = ROOT / "benchmarks" / "data" / "faq_eval.yaml"
 
 # Floors well under what benchmarks/faq_eval.py reports, so that adding entries
-# does not break the build, while a regression in the matcher does.
-TOP1_FLOOR = 0.80
-TOP3_FLOOR = 0.90
-STATUTE_FLOOR = 0.80
-NEAR_CONFIDENT_CEILING = 0.10
-FAR_ANSWERED_CEILING = 0.06  # 3 of 68 on the tuning half when written (issue 12)
+# does not break the build, while a regression in the matcher does.  Set again in the
+# second round of issue 12, when harder questions joined the tuning half (colloquial and
+# English in-scope questions, statute questions on articles without a curated entry, far
+# out-of-domain questions sharing the knowledge base's words); on that half the matcher
+# then answered 76 % of in-scope questions right (98 % in the top 3), 77 % of statute
+# questions, 3 % of near-domain questions with a policy answer and no far one.
+TOP1_FLOOR = 0.72
+TOP3_FLOOR = 0.93
+STATUTE_FLOOR = 0.70
+NEAR_CONFIDENT_CEILING = 0.06
+FAR_ANSWERED_CEILING = 0.02  # a far out-of-domain question must not be answered
 
 needs_knowledge = pytest.mark.skipif(
     not any(KNOWLEDGE.glob("*.yaml")), reason="knowledge/ has no files yet"

@@ -226,6 +226,38 @@ def test_role_decides_between_parallel_entries(matcher: Matcher) -> None:
     assert ids(matcher.match("专员多久评价一次", "staff"))[0] == "commissioner-evaluation"
 
 
+def test_a_role_the_question_names_and_the_entry_does_not_weighs_against_it(
+        tmp_path: Path) -> None:
+    """"特派员要具备什么条件": 具备 is rare and found only in the patent entry, but the question
+    is about the envoy; an entry that names no role at all does not account for that."""
+    extra = [
+        entry("envoy-eligibility", "特派员的选派条件有哪些？", ["特派员 资格", "当特派员的要求", "哪些人能当特派员"],
+              "具有知识产权相关专业学历或从事知识产权相关工作5年以上。", "everyone",
+              ["特派员", "条件"]),
+        entry("patentability", "授予专利权需要具备什么条件？", ["专利 授权 条件", "什么样的发明能授予专利", "专利授权的实质条件"],
+              "应当具备新颖性、创造性和实用性。", "everyone", ["专利", "条件"]),
+    ]
+    folder = write_folder(tmp_path)
+    data = {"source": {**ZJ_SOURCE, "id": "zj-extra"}, "entries": extra}
+    (folder / "zj-extra.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    kb = load_folder(folder)
+    question = "特派员要具备什么条件"
+
+    def score(config: MatcherConfig, entry_id: str) -> float:
+        found = {m.entry.id: m.score for m in Matcher(kb, config).match(
+            question, "staff", limit=10).matches}
+        return found.get(entry_id, 0.0)
+
+    neutral = MatcherConfig(confident_threshold=2.0, suggest_threshold=0.0,
+                            suggest_window=1.0)
+    penalised = dataclasses.replace(neutral, facet_missing_penalty=0.6)
+    assert score(penalised, "patentability") < score(neutral, "patentability")
+    assert score(penalised, "envoy-eligibility") == score(neutral, "envoy-eligibility")
+    assert ids(Matcher(kb, penalised).match(question, "staff", limit=10))[0] == (
+        "envoy-eligibility")
+
+
 # ---------------------------------------------------------------- none
 
 
