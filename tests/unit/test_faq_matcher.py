@@ -231,10 +231,12 @@ def test_a_role_the_question_names_and_the_entry_does_not_weighs_against_it(
     """"特派员要具备什么条件": 具备 is rare and found only in the patent entry, but the question
     is about the envoy; an entry that names no role at all does not account for that."""
     extra = [
-        entry("envoy-eligibility", "特派员的选派条件有哪些？", ["特派员 资格", "当特派员的要求", "哪些人能当特派员"],
+        entry("envoy-eligibility", "特派员的选派条件有哪些？",
+              ["特派员 资格", "当特派员的要求", "哪些人能当特派员"],
               "具有知识产权相关专业学历或从事知识产权相关工作5年以上。", "everyone",
               ["特派员", "条件"]),
-        entry("patentability", "授予专利权需要具备什么条件？", ["专利 授权 条件", "什么样的发明能授予专利", "专利授权的实质条件"],
+        entry("patentability", "授予专利权需要具备什么条件？",
+              ["专利 授权 条件", "什么样的发明能授予专利", "专利授权的实质条件"],
               "应当具备新颖性、创造性和实用性。", "everyone", ["专利", "条件"]),
     ]
     folder = write_folder(tmp_path)
