@@ -25,7 +25,9 @@ class CatalogError(Exception):
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(CATALOG_PATH.read_text(encoding="utf-8"))
+    # libyaml's loader when PyYAML has it: the catalog is read by every process at start
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(CATALOG_PATH.read_text(encoding="utf-8"), Loader=loader)
     if not isinstance(data, dict):
         raise CatalogError(f"{CATALOG_PATH.name}: not a mapping")
     for key, texts in data.items():
