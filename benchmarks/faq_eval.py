@@ -2,15 +2,17 @@
 
     python benchmarks/faq_eval.py                      # both halves, as the public and as staff
     python benchmarks/faq_eval.py --split tune -v      # and every failure of the tuning half
-    python benchmarks/faq_eval.py --split holdout2     # the fresh held-out set (report only)
+    python benchmarks/faq_eval.py --split holdout3     # the fresh held-out set (report only)
     python benchmarks/faq_eval.py --tune [--write]     # cross-validate on the tuning half
     python benchmarks/faq_eval.py --check              # expected entries exist, facts verbatim
 
 The evaluation set has two halves: ``benchmarks/data/faq_eval.yaml`` (tuning) and
 ``benchmarks/data/faq_eval_holdout.yaml`` (the first round's held-out half; it was looked at
-three times while the method changed, so it is tuning data now).  The fresh held-out set of
-the second round is ``benchmarks/data/faq_eval_holdout2.yaml``: never tuned on, its failures
-are never listed.  Each holds
+three times while the method changed, so it is tuning data now), and the second round's
+``benchmarks/data/faq_eval_holdout2.yaml`` (looked at three times too, tuning data since the
+third round).  The fresh held-out set of the third round is
+``benchmarks/data/faq_eval_holdout3.yaml``: never tuned on, its failures are never listed.
+Each holds
 
 * ``in_scope``: ``{q, expect, source}``; top-1 = answered with the expected entry, top-3 =
   the expected entry among the returned matches.  Questions whose entry the viewer may not
@@ -70,8 +72,9 @@ from bot.faq.tiers import (  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 SPLITS = {"tune": DATA / "faq_eval.yaml", "holdout": DATA / "faq_eval_holdout.yaml",
-          "holdout2": DATA / "faq_eval_holdout2.yaml"}
-NEVER_LISTED = frozenset({"holdout2"})  # its failures are never printed
+          "holdout2": DATA / "faq_eval_holdout2.yaml",
+          "holdout3": DATA / "faq_eval_holdout3.yaml"}
+NEVER_LISTED = frozenset({"holdout3"})  # its failures are never printed
 SECTIONS = ("in_scope", "statutes", "near_domain", "ip_other", "out_of_scope")
 
 
@@ -278,9 +281,9 @@ def _value(o: Outcome) -> float:
 
 
 def tuning_cases() -> dict[str, list[dict]]:
-    """The tuning data: the tuning half and the first round's held-out half."""
+    """The tuning data: the tuning half and the held-out sets of the first two rounds."""
     pooled: dict[str, list[dict]] = {s: [] for s in SECTIONS}
-    for split in ("tune", "holdout"):
+    for split in ("tune", "holdout", "holdout2"):
         for section, cases in load_split(SPLITS[split]).items():
             pooled[section] += cases
     return pooled
@@ -469,6 +472,9 @@ def check(kb, answerer: Answerer) -> int:  # type: ignore[no-untyped-def]
     problems: list[str] = []
     book = kb.statutes
     for split, path in SPLITS.items():
+        if not path.exists():
+            problems.append(f"{split}: {path.name} is missing")
+            continue
         cases = load_split(path)
         for case in cases["in_scope"]:
             if answerer.entry(str(case["expect"])) is None:
@@ -500,8 +506,8 @@ def check(kb, answerer: Answerer) -> int:  # type: ignore[no-untyped-def]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
-    parser.add_argument("--split", choices=["tune", "holdout", "holdout2", "both", "all"],
-                        default="both", help="both = tune and holdout; all = the three files")
+    parser.add_argument("--split", choices=[*SPLITS, "both", "all"],
+                        default="both", help="both = tune and holdout; all = every file")
     parser.add_argument("--viewer", choices=["public", "staff", "enterprise", "both"],
                         default="both", help="both = public and staff")
     parser.add_argument("--verbose", "-v", action="store_true",

@@ -33,6 +33,8 @@ INDEX_FILE: Final = "statutes.yaml"
 QUESTIONS_FILE: Final = "questions.yaml"
 """Optional: the question each article answers, in plain words (the statute tier matches
 questions against them as against a curated entry's alternates)."""
+QUESTIONS_GLOB: Final = "questions-*.yaml"
+"""Optional too: more plain questions, one file per author or statute, added to the first."""
 
 _DIGITS: Final = "零一二三四五六七八九"
 _NUMERAL: Final = f"[{_DIGITS}十百]+"
@@ -312,11 +314,17 @@ def load_statutes(folder: str | Path) -> tuple[StatuteBook, list[Problem]]:
             issuer=str(item["issuer"]), date=date if isinstance(date, dt.date) else None,
             file=str(path), articles=tuple(articles)))
     book = StatuteBook(tuple(statutes))
-    questions = base / QUESTIONS_FILE
-    if questions.exists():
+    for questions in question_files(base):
         book, found = _with_questions(book, questions)
         problems.extend(found)
     return book, problems
+
+
+def question_files(base: Path) -> list[Path]:
+    """``questions.yaml`` and then every ``questions-*.yaml`` beside it, by name: the plain
+    questions of an article add up across the files."""
+    first = base / QUESTIONS_FILE
+    return [*([first] if first.exists() else []), *sorted(base.glob(QUESTIONS_GLOB))]
 
 
 def _with_questions(book: StatuteBook, path: Path) -> tuple[StatuteBook, list[Problem]]:
@@ -351,7 +359,7 @@ def _with_questions(book: StatuteBook, path: Path) -> tuple[StatuteBook, list[Pr
     statutes = []
     for statute in book:
         asked = by_statute.get(statute.id, {})
-        articles = tuple(dataclasses.replace(a, questions=asked.get(a.number, ()))
+        articles = tuple(dataclasses.replace(a, questions=a.questions + asked.get(a.number, ()))
                          for a in statute.articles)
         statutes.append(dataclasses.replace(statute, articles=articles))
     return StatuteBook(tuple(statutes)), problems
