@@ -143,7 +143,7 @@ _WORD_CACHE: Final[int] = 4096
 
 
 _BIGRAM: Final = 1 << 21  # character codes are below 2**21
-_ASCII_WORD: Final = 1 << 50
+_ASCII_WORD: Final = 1 << 42  # above every pair key; shifted by _OWNER_BITS it fits int64
 _OWNER_BITS: Final = 20  # at most about a million entries per index
 _SPACE: Final = ord(" ")
 
@@ -158,9 +158,10 @@ class _Index:
     The keys of a text are its characters, its character pairs (not across a space)
     and its ASCII words, each coded as one integer: a character by its code point, a
     pair as ``(a << 21 | b) + 2**21``, an ASCII word by its number in ``ascii_words``
-    plus ``2**50``.  The index is built with numpy, a chunk of entries at a time, and
-    stored as two arrays: the sorted distinct keys with where their run starts, and
-    the entry numbers.
+    plus ``2**42`` (above every pair's code, and low enough that a key shifted left by 20
+    bits for its entry still fits a signed 64-bit integer).  The index is built with numpy,
+    a chunk of entries at a time, and stored as two arrays: the sorted distinct keys with
+    where their run starts, and the entry numbers.
     """
 
     __slots__ = ("_data", "_keys", "_offsets", "size")
