@@ -52,7 +52,7 @@ def seed(url: str, server: FakeBotAPI, envoys: int) -> list:  # type: ignore[typ
             uow.session.flush()
             uow.session.add(Assignment(cycle_id=cycle.id, person_id=person.id, role="envoy",
                                        region_id=region.id, start_date=cycle.start_date,
-                                       created_at=now))
+                                       end_date=cycle.end_date, created_at=now))
         for i in range(SUPERVISORS):
             uow.session.add(Person(name=f"监管{i}", unit="局", created_at=now, updated_at=now,
                                    roles=[PersonRole(role="supervisor")]))
