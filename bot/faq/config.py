@@ -74,6 +74,7 @@ class MatcherConfig:
     conf_fuzzy: float = 0.0
     conf_evidence: float = 0.0
     conf_agreement: float = 0.0
+    conf_domain: float = 0.0
     suggest_threshold: float = 0.28
     """Lowest score offered as a suggestion."""
     suggest_window: float = 0.15
@@ -130,7 +131,7 @@ class MatcherConfig:
         """The confidence model's coefficients, in the order of its features."""
         return (self.conf_score, self.conf_lead, self.conf_closeness, self.conf_content,
                 self.conf_unexplained, self.conf_coverage, self.conf_fuzzy,
-                self.conf_evidence, self.conf_agreement)
+                self.conf_evidence, self.conf_agreement, self.conf_domain)
 
     def weights(self) -> Weights:
         """The component weights, normalised to sum to 1."""

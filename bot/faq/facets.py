@@ -71,10 +71,23 @@ class Facets:
     """All facet groups."""
 
     groups: tuple[Facet, ...] = ()
+    domain: tuple[str, ...] = ()
+    """Terms that place a question in the knowledge base's field (``domain:`` of
+    ``synonyms.yaml``): "公司注销要准备哪些材料" names none, "商标注销" does."""
+
+    def in_domain(self, text: str) -> bool:
+        """Whether the normalised ``text`` names a domain term."""
+        joined = compact(text)
+        return any(t in joined for t in self.domain)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Facets:
-        """Read ``facets: {group: {value: [term, ...]}}`` (terms are cleaned)."""
+        """Read ``facets: {group: {value: [term, ...]}}`` and ``domain: [term, ...]``
+        (terms are cleaned)."""
+        domain = data.get("domain") or []
+        if not isinstance(domain, list):
+            raise ValueError("'domain' must be a list of terms")
+        domain_terms = tuple(t for t in (compact(clean(str(d))) for d in domain) if t)
         raw = data.get("facets") or {}
         if not isinstance(raw, Mapping):
             raise ValueError("'facets' must map group names to {value: [terms]}")
@@ -91,7 +104,7 @@ class Facets:
                     raise ValueError(f"facet {name!r}: value {value!r} has an empty term")
                 parsed.append((str(value), cleaned))
             groups.append(Facet(str(name), tuple(parsed)))
-        return cls(tuple(groups))
+        return cls(tuple(groups), domain_terms)
 
     @classmethod
     def from_file(cls, path: Path = SYNONYMS_FILE) -> Facets:

@@ -131,6 +131,8 @@ class _Scored:
     """rapidfuzz ratio (0–1) with the entry's closest text."""
     agreement: int = 0
     """How many facets (role, right, region) the question names and the entry shares."""
+    domain: float = 1.0
+    """1 when the question names a term of the field (``Facets.domain``), else 0."""
 
 
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
@@ -235,7 +237,7 @@ def word_keys(word: str, ascii_words: dict[str, int]) -> list[int | None]:
 
 
 CONFIDENCE_FEATURES: Final = ("score", "lead", "closeness", "content", "unexplained",
-                               "coverage", "fuzzy", "evidence", "agreement")
+                               "coverage", "fuzzy", "evidence", "agreement", "domain")
 """What the confidence model reads of the best candidate (see :func:`confidence`)."""
 
 
@@ -245,7 +247,7 @@ def confidence_features(scored: Sequence[_Scored]) -> tuple[float, ...]:
     runner_up = scored[1].match.score if len(scored) > 1 else 0.0
     return (best.match.score, best.match.score - runner_up, best.closeness, best.content,
             best.unexplained, best.coverage, best.fuzzy, math.log1p(min(best.evidence, 1e6)),
-            float(best.agreement))
+            float(best.agreement), best.domain)
 
 
 def confidence(scored: Sequence[_Scored], cfg: MatcherConfig) -> float:
@@ -750,12 +752,13 @@ class Matcher:
         closeness, fuzzy, coverage = c["dice"], c["fuzzy"], f["coverage"][hit]
         agreement = self._agreement(normalized, hit)
         evidence = float(f["evidence"][0]) if len(f["evidence"]) else 0.0
+        domain = float(self._facets.in_domain(normalized))
         order = np.argsort(-final, kind="stable")
         return [
             _Scored(Match(self._entries[int(hit[i])], round(float(final[i]), 4)),
                     bool(conflict[i]), float(content[i]), evidence, float(unexplained[i]),
                     float(closeness[i]), float(coverage[i]), float(fuzzy[i]),
-                    int(agreement[i]))
+                    int(agreement[i]), domain)
             for i in order.tolist()
         ]
 

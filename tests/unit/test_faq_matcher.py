@@ -431,3 +431,16 @@ def test_an_english_word_of_an_entry_is_found_under_its_own_key() -> None:
     assert list(index.postings(word_keys("pct", words)[0])) == [1]
     # and no word is mistaken for a character of the same number
     assert all(list(index.postings(n)) == [] for n in words.values())
+
+
+def test_the_field_s_terms_are_read_cleaned_and_found() -> None:
+    from bot.faq.facets import Facets
+
+    found = Facets.from_mapping({"domain": ["专利", "Logo"],
+                                 "facets": {"role": {"a": ["甲"], "b": ["乙"]}}})
+    assert found.domain == ("专利", "logo")
+    assert len(found.groups) == 1  # the facet groups are read as before
+    assert found.in_domain("我的专利 能保护多久") and found.in_domain("注册logo")
+    assert not found.in_domain("公司注销要准备哪些材料")
+    with pytest.raises(ValueError, match="domain"):
+        Facets.from_mapping({"domain": "专利"})
