@@ -9,7 +9,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.delivery.out import document
 from bot.domain.vocab import Role
-from bot.handlers.common import deliver, replier, require, run, say, stale, toast
+from bot.handlers.common import button, deliver, replier, require, run, say
 from bot.render import problem
 from bot.reports.archive import archive_workbook, cases_workbook
 from bot.services import archive, cases
@@ -51,42 +51,34 @@ async def archive_command(update: Update, context: BotContext) -> None:
 
 
 @require(*SUPERVISORS, denied="denied.supervisor_only")
-async def archive_press(update: Update, context: BotContext) -> None:
-    press = cb.decode(update.callback_query.data if update.callback_query else None)
-    if press is None:
-        stale(update, context)
-        return
+@button
+async def archive_press(update: Update, context: BotContext, press: cb.Press) -> bool:
     actor, svc, lang = context.actor, context.services, context.actor.language
     me, r = actor.person_id or 0, replier(update, context)
-    try:
-        if press.action == "menu":
-            scope = await run(archive.scope_for, svc, me)
-            deliver(context, [r.edit(*views.menu(scope, lang))])
-        elif press.action == "list" and press.extra in views.CODE_KINDS:
-            kind = views.CODE_KINDS[press.extra]
-            scope, targets = await run(archive.pick, svc, me, kind)
-            deliver(context, [r.edit(*views.choices(kind, targets, press.ref, scope, lang))])
-        elif press.action == "get" and press.extra in views.CODE_KINDS:
-            await _send_archive(update, context, views.CODE_KINDS[press.extra], press.ref)
-        elif press.action == "cases":
-            await run(archive.scope_for, svc, me)
-            today = svc.clock.now().astimezone(svc.policy.tz).date()
-            deliver(context, [r.edit(*views.quarters(today, lang))])
-        elif press.action == "case" and 1 <= press.ref % 10 <= 4:
-            period = cases.quarter(f"{press.ref // 10}-Q{press.ref % 10}")
-            rows = await run(cases.export_for, svc, me, period)
-            tasks = tuple(t for role in ("commissioner", "envoy")
-                          for t in svc.policy.role(role).tasks)
-            now = svc.clock.now().astimezone(svc.policy.tz)
-            data = await run(cases_workbook, rows, period.label, now, tasks, lang)
-            chat = update.effective_chat
-            assert chat is not None
-            deliver(context, [document(chat.id, f"typical-cases-{period.label}.xlsx", data,
-                                       views.cases_caption(period.label, len(rows), lang))])
-        else:
-            stale(update, context)
-            return
-    except ServiceError as exc:
-        toast(update, context, problem(exc.code, exc.values, lang, html=False), alert=True)
-        return
-    toast(update, context)
+    if press.action == "menu":
+        scope = await run(archive.scope_for, svc, me)
+        deliver(context, [r.edit(*views.menu(scope, lang))])
+    elif press.action == "list" and press.extra in views.CODE_KINDS:
+        kind = views.CODE_KINDS[press.extra]
+        scope, targets = await run(archive.pick, svc, me, kind)
+        deliver(context, [r.edit(*views.choices(kind, targets, press.ref, scope, lang))])
+    elif press.action == "get" and press.extra in views.CODE_KINDS:
+        await _send_archive(update, context, views.CODE_KINDS[press.extra], press.ref)
+    elif press.action == "cases":
+        await run(archive.scope_for, svc, me)
+        today = svc.clock.now().astimezone(svc.policy.tz).date()
+        deliver(context, [r.edit(*views.quarters(today, lang))])
+    elif press.action == "case" and 1 <= press.ref % 10 <= 4:
+        period = cases.quarter(f"{press.ref // 10}-Q{press.ref % 10}")
+        rows = await run(cases.export_for, svc, me, period)
+        tasks = tuple(t for role in ("commissioner", "envoy")
+                      for t in svc.policy.role(role).tasks)
+        now = svc.clock.now().astimezone(svc.policy.tz)
+        data = await run(cases_workbook, rows, period.label, now, tasks, lang)
+        chat = update.effective_chat
+        assert chat is not None
+        deliver(context, [document(chat.id, f"typical-cases-{period.label}.xlsx", data,
+                                   views.cases_caption(period.label, len(rows), lang))])
+    else:
+        return False
+    return True

@@ -14,9 +14,12 @@ from bot.context import BotContext
 from bot.delivery.out import Out, message
 from bot.domain.vocab import Role
 from bot.i18n import raw, t
+from bot.render import problem
 from bot.services import identity
+from bot.services.errors import ServiceError
 from bot.services.identity import ActorKind, TelegramUser
 from bot.store.delivery_repo import StoredOut
+from bot.views import callbacks as cb
 from bot.views.markup import Markup
 from bot.views.reply import Replier
 
@@ -87,6 +90,34 @@ def toast(update: Update, context: BotContext, text: str | None = None, *,
 
 def stale(update: Update, context: BotContext) -> None:
     toast(update, context, raw(STALE, context.actor.language))
+
+
+PressHandler = Callable[[Update, BotContext, cb.Press], Awaitable[bool]]
+
+
+def button(handler: PressHandler) -> Handler:
+    """The frame of a button handler: the press decoded (one that cannot be is stale), the
+    handler run, a refusal (``ServiceError``) shown as an alert, and the press answered.
+    ``handler`` returns False for a press it does not know, which is answered as stale."""
+
+    @wraps(handler)
+    async def framed(update: Update, context: BotContext) -> None:
+        press = cb.decode(update.callback_query.data if update.callback_query else None)
+        if press is None:
+            stale(update, context)
+            return
+        try:
+            known = await handler(update, context, press)
+        except ServiceError as exc:
+            toast(update, context, problem(exc.code, exc.values, context.actor.language,
+                                           html=False), alert=True)
+            return
+        if known:
+            toast(update, context)
+        else:
+            stale(update, context)
+
+    return framed
 
 
 def require(*roles: Role, denied: str = "denied.staff_only") -> Callable[[Handler], Handler]:

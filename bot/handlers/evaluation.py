@@ -9,7 +9,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.delivery.out import document
 from bot.domain.vocab import Role
-from bot.handlers.common import deliver, replier, require, run, say, stale, toast
+from bot.handlers.common import button, deliver, replier, require, run, say
 from bot.i18n import t
 from bot.render import problem
 from bot.reports.evaluation import file_stem, pack_pdf, pack_workbook
@@ -42,61 +42,53 @@ async def evaluation_command(update: Update, context: BotContext) -> None:
 
 
 @require(*SUPERVISORS, denied="denied.supervisor_only")
-async def evaluation_press(update: Update, context: BotContext) -> None:
-    press = cb.decode(update.callback_query.data if update.callback_query else None)
-    if press is None:
-        stale(update, context)
-        return
+@button
+async def evaluation_press(update: Update, context: BotContext, press: cb.Press) -> bool:
     actor, svc, lang = context.actor, context.services, context.actor.language
     me, r = actor.person_id or 0, replier(update, context)
     chat = update.effective_chat
     assert chat is not None
     grades = svc.policy.grades
-    try:
-        if press.action == "list":
-            o = await run(evaluations.overview, svc, me)
-            deliver(context, [r.edit(*views.due_list(o.due, press.ref, o.recorded,
-                                                     o.letter_periods, lang))])
-        elif press.action == "letters" and press.extra:
-            found = await run(evaluations.letters_for, svc, me, press.extra)
-            data = await run(letters_pdf, found, lang)
-            deliver(context, [document(
-                chat.id, f"feedback-letters-{press.extra}.pdf", data,
-                t("eval.letters_caption", lang, period=press.extra, units=len(found)))])
-        elif press.action in ("open", "pack", "comment") or (
-                press.action[:1] == "g" and press.action[1:].isdigit()):
-            sub = await run(evaluations.subject, svc, press.ref, press.extra)
-            if press.action == "open":
-                c = await run(evaluations.card, svc, me, sub)
-                deliver(context, [r.edit(*views.card(c.subject, c.figures, c.result, grades,
-                                                     lang))])
-            elif press.action == "pack":
-                inp = await run(evaluations.pack_for, svc, me, sub)
-                xlsx = await run(pack_workbook, inp, lang)
-                pdf = await run(pack_pdf, inp, lang)
-                caption = t("eval.pack_caption", lang, name=sub.name, period=sub.period.code)
-                deliver(context, [document(chat.id, f"{file_stem(inp)}.pdf", pdf, caption),
-                                  document(chat.id, f"{file_stem(inp)}.xlsx", xlsx)])
-            elif press.action == "comment":
-                done = await run(evaluations.ask_comment, svc, sub, me, actor.telegram_id,
-                                 reply=lambda v: views.ask_comment(v, r))
-                context.deliver(done.sent)
-            else:
-                index = int(press.action[1:])
-                if index >= len(grades):
-                    raise ServiceError("visit.stale_button")
-                done = await run(evaluations.press_grade, svc, sub, grades[index].key, me,
-                                 actor.telegram_id,
-                                 reply=lambda v: views.after_grade(v, grades, r))
-                context.deliver(done.sent)
-                if done.value.outcome == "recorded":
-                    c = await run(evaluations.card, svc, me, sub)
-                    deliver(context, [r.edit(*views.card(c.subject, c.figures, c.result,
-                                                         grades, lang))])
+    if press.action == "list":
+        o = await run(evaluations.overview, svc, me)
+        deliver(context, [r.edit(*views.due_list(o.due, press.ref, o.recorded,
+                                                 o.letter_periods, lang))])
+    elif press.action == "letters" and press.extra:
+        found = await run(evaluations.letters_for, svc, me, press.extra)
+        data = await run(letters_pdf, found, lang)
+        deliver(context, [document(
+            chat.id, f"feedback-letters-{press.extra}.pdf", data,
+            t("eval.letters_caption", lang, period=press.extra, units=len(found)))])
+    elif press.action in ("open", "pack", "comment") or (
+            press.action[:1] == "g" and press.action[1:].isdigit()):
+        sub = await run(evaluations.subject, svc, press.ref, press.extra)
+        if press.action == "open":
+            c = await run(evaluations.card, svc, me, sub)
+            deliver(context, [r.edit(*views.card(c.subject, c.figures, c.result, grades,
+                                                 lang))])
+        elif press.action == "pack":
+            inp = await run(evaluations.pack_for, svc, me, sub)
+            xlsx = await run(pack_workbook, inp, lang)
+            pdf = await run(pack_pdf, inp, lang)
+            caption = t("eval.pack_caption", lang, name=sub.name, period=sub.period.code)
+            deliver(context, [document(chat.id, f"{file_stem(inp)}.pdf", pdf, caption),
+                              document(chat.id, f"{file_stem(inp)}.xlsx", xlsx)])
+        elif press.action == "comment":
+            done = await run(evaluations.ask_comment, svc, sub, me, actor.telegram_id,
+                             reply=lambda v: views.ask_comment(v, r))
+            context.deliver(done.sent)
         else:
-            stale(update, context)
-            return
-    except ServiceError as exc:
-        toast(update, context, problem(exc.code, exc.values, lang, html=False), alert=True)
-        return
-    toast(update, context)
+            index = int(press.action[1:])
+            if index >= len(grades):
+                raise ServiceError("visit.stale_button")
+            done = await run(evaluations.press_grade, svc, sub, grades[index].key, me,
+                             actor.telegram_id,
+                             reply=lambda v: views.after_grade(v, grades, r))
+            context.deliver(done.sent)
+            if done.value.outcome == "recorded":
+                c = await run(evaluations.card, svc, me, sub)
+                deliver(context, [r.edit(*views.card(c.subject, c.figures, c.result,
+                                                     grades, lang))])
+    else:
+        return False
+    return True
