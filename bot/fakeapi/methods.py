@@ -248,6 +248,11 @@ class BotApiMethods:
                     info[key] = self.w.webhook[key]
         return info
 
+    @property
+    def polls_started(self) -> int:
+        """How many getUpdates requests have started (a newer one ends an older one)."""
+        return self._poll_generation
+
     @api("getUpdates")
     async def get_updates(self, p: v.Params) -> Any:
         if self.w.webhook.get("url"):

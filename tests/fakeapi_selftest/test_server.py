@@ -471,8 +471,10 @@ async def test_get_updates_offset_long_poll_and_filters(server: FakeBotAPI) -> N
         assert [u.update_id for u in await bot.get_updates(offset=third + 1)] == [pressed]
 
         # a second bot instance polling terminates the first one's request, as on Telegram
+        started = server.methods.polls_started
         older = asyncio.create_task(bot.get_updates(offset=pressed + 1, timeout=5))
-        await asyncio.sleep(0.05)
+        assert await server.world.notifier.wait_until(  # the older one is waiting
+            lambda: server.methods.polls_started > started, 60)
         async with Bot(server.token, base_url=server.base_url) as second_instance:
             assert await second_instance.get_updates(offset=pressed + 1) == ()
         with pytest.raises(Conflict, match="terminated by other getUpdates"):
