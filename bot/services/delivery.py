@@ -10,7 +10,7 @@ from typing import Any
 from bot.delivery.health import Snapshot
 from bot.delivery.out import Out
 from bot.services.container import Services
-from bot.services.identity import Actor, TelegramUser, actor_in
+from bot.services.identity import Actor, TelegramUser, actors_in
 from bot.store.delivery_repo import Leases, PassRuns, StoredOut
 
 LEASE = "bot"
@@ -29,8 +29,7 @@ def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
                 sender = _sender(u)
                 if sender is not None:
                     users.setdefault(sender.id, sender)
-        today = now.astimezone(svc.policy.tz).date()
-        actors = {uid: actor_in(uow, user, today) for uid, user in users.items()}
+        actors = actors_in(uow, users.values(), now.astimezone(svc.policy.tz).date())
         uow.commit()
     return sorted(new), actors
 

@@ -60,8 +60,9 @@ def route_in(svc: Services, uow: UnitOfWork, actor: Actor, inp: rules.Input, key
                     inp = rules.Press(draft.step, rules.SKIP) if Step(draft.step) in (
                         Step.LOCATION, Step.NEEDS, Step.FOLLOWUPS, Step.PHOTOS) \
                         else rules.Text(inp.text)
-                return Routed("visit", visits.step_in(svc, uow, actor.person_id,
-                                                      actor.telegram_id, draft.id, inp, key))
+                return Routed("visit", visits.step_in(
+                    svc, uow, actor.person_id, actor.telegram_id, draft.id, inp, key,
+                    opened=(draft, (pending.kind, pending.ref_id))))
             uow.pending.clear(actor.telegram_id)  # the draft ended elsewhere
         elif kind in TEXT_KINDS and pending is not None:
             if text is None:

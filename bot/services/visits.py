@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, bindparam, or_, select
+from sqlalchemy.orm import aliased, lazyload
 
 from bot import failpoints
 from bot.delivery.out import Out
@@ -124,7 +124,7 @@ def role_of(uow: UnitOfWork, person_id: int) -> str:
     return "commissioner" if "commissioner" in names else "envoy"
 
 
-def _target_rows(uow: UnitOfWork) -> Any:
+def _target_rows() -> Any:
     """One narrow query: each assignment's id, role, target name and clipped dates."""
     ent, reg = aliased(Entity), aliased(Region)
     return (select(Assignment.id, Assignment.role, ent.name, reg.county, Assignment.start_date,
@@ -132,6 +132,17 @@ def _target_rows(uow: UnitOfWork) -> Any:
             .join(Cycle, Cycle.id == Assignment.cycle_id)
             .outerjoin(ent, ent.id == Assignment.entity_id)
             .outerjoin(reg, reg.id == Assignment.region_id))
+
+
+# Read on every step of the conversation: built once, bound at execution (building a
+# statement costs more than running it).
+_TODAY = bindparam("today", type_=Date)
+_CURRENT_TARGETS = _target_rows().where(
+    Assignment.person_id == bindparam("person_id"), Assignment.start_date <= _TODAY,
+    or_(Assignment.end_date.is_(None), Assignment.end_date >= _TODAY),
+    Cycle.start_date <= _TODAY, Cycle.end_date >= _TODAY,
+    Assignment.role.in_(("commissioner", "envoy"))).order_by(Assignment.id)
+_TARGET = _target_rows().where(Assignment.id == bindparam("assignment_id"))
 
 
 def _as_target(row: Any) -> tuple[Target, str]:
@@ -142,11 +153,7 @@ def _as_target(row: Any) -> tuple[Target, str]:
 
 def targets_with_roles(uow: UnitOfWork, person_id: int, today: date
                        ) -> list[tuple[Target, str]]:
-    rows = uow.session.execute(_target_rows(uow).where(
-        Assignment.person_id == person_id, Assignment.start_date <= today,
-        or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
-        Cycle.start_date <= today, Cycle.end_date >= today,
-        Assignment.role.in_(("commissioner", "envoy"))).order_by(Assignment.id))
+    rows = uow.session.execute(_CURRENT_TARGETS, {"person_id": person_id, "today": today})
     return [_as_target(r) for r in rows]
 
 
@@ -161,7 +168,7 @@ def state_of(svc: Services, uow: UnitOfWork, draft: VisitDraft) -> DraftState:
     aid = draft.data.get("assignment_id")
     role = next((r for t, r in pairs if t.assignment_id == aid), None)
     if aid and role is None:  # editing a visit of an ended assignment
-        row = uow.session.execute(_target_rows(uow).where(Assignment.id == aid)).first()
+        row = uow.session.execute(_TARGET, {"assignment_id": aid}).first()
         if row is not None:
             target, role = _as_target(row)
             found.append(target)
@@ -287,10 +294,14 @@ def step(svc: Services, person_id: int, telegram_id: int, draft_id: int | None, 
 
 
 def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
-            draft_id: int | None, inp: Input, key: str) -> Outcome:
+            draft_id: int | None, inp: Input, key: str, *,
+            opened: tuple[VisitDraft | None, tuple[str, int] | None] | None = None
+            ) -> Outcome:
+    """``opened``: the open draft and the person's pending input, when the caller has read
+    them already (else read here, in one statement)."""
     now = svc.clock.now()
     kind = _kind(inp)
-    draft = uow.visits.open_draft(person_id)
+    draft, pending = opened or uow.visits.open_draft_and_pending(person_id, telegram_id)
     if draft is None or (draft_id is not None and draft.id != draft_id):
         old = uow.visits.draft(draft_id) if draft_id else None
         if old is not None and old.person_id == person_id and old.status == "submitted":
@@ -314,7 +325,8 @@ def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
     except Refusal as refusal:
         return Outcome(state, refusal=refusal, previous=previous, input_kind=kind, album=album)
     draft.data, draft.step, draft.status, draft.updated_at = data, new_step, "active", now
-    uow.pending.set(telegram_id, PENDING, draft.id, now)
+    if pending != (PENDING, draft.id):  # the visit asks last: it gets the typed text
+        uow.pending.set(telegram_id, PENDING, draft.id, now)
     return Outcome(replace(state, step=new_step, data=dict(data), status="active"),
                    previous=previous, input_kind=kind, album=album)
 
@@ -390,11 +402,13 @@ def _submit(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int, dr
 
 def _create_visit(uow: UnitOfWork, draft: VisitDraft, now: datetime) -> Visit:
     d = draft.data
-    assignment = uow.session.get(Assignment, d["assignment_id"])
+    # its entity and region are needed (the confirmation requests), its person and cycle not
+    assignment = uow.session.get(Assignment, d["assignment_id"], options=(
+        lazyload(Assignment.person), lazyload(Assignment.cycle)))
     assert assignment is not None
     location = d.get("location") or {}
     visit = Visit(
-        draft_id=draft.id, person_id=draft.person_id, assignment_id=assignment.id,
+        draft_id=draft.id, person_id=draft.person_id, assignment=assignment,
         role=assignment.role, visit_date=date.fromisoformat(d["visit_date"]), mode=d["mode"],
         tasks=list(d["tasks"]), summary=d["summary"], needs=d.get("needs"),
         latitude=location.get("lat"), longitude=location.get("lon"),

@@ -3,12 +3,12 @@ pass runs and pending inputs. They never commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,26 @@ def _insert(session: Session, model: type) -> Any:
     """An INSERT that can skip conflicts, in the session's dialect."""
     name = session.get_bind().dialect.name
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+
+
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def built(session: Session, name: str, build: Callable[[Any], Any]) -> Any:
+    """A statement of the hot path, built once per dialect: building an expression costs more
+    than running it (SQLAlchemy caches the compiled form, not the construction). ``build``
+    gets the dialect's ``insert`` (for upserts); parameters are bound at execution."""
+    dialect = session.get_bind().dialect.name
+    stmt = _BUILT.get((dialect, name))
+    if stmt is None:
+        stmt = _BUILT[(dialect, name)] = build(
+            postgresql.insert if dialect == "postgresql" else sqlite.insert)
+    return stmt
+
+
+_OUTBOX = OutboxMessage.__table__
+_INBOUND = InboundUpdate.__table__
+_PENDING = PendingInput.__table__
 
 
 @dataclass(frozen=True)
@@ -50,14 +70,14 @@ class Outbox:
             stored = StoredOut(None, out)
             self.added.append(stored)
             return stored
-        stmt = (_insert(self.session, OutboxMessage)
-                .values(key=out.key, chat_id=out.chat_id, method=out.method, params=out.params,
-                        file_name=out.file_name, file_data=out.file_data, kind=out.kind,
-                        bulk=out.bulk, edit_of=out.edit_of, coalesce=out.coalesce,
-                        status="pending", attempts=0, ambiguous=0, created_at=now)
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(OutboxMessage.id))
-        new_id = self.session.execute(stmt).scalar()
+        stmt = built(self.session, "outbox.add", lambda insert: insert(_OUTBOX)
+                     .on_conflict_do_nothing(index_elements=["key"]).returning(_OUTBOX.c.id))
+        new_id = self.session.connection().execute(stmt, {
+            "key": out.key, "chat_id": out.chat_id, "method": out.method,
+            "params": out.params, "file_name": out.file_name, "file_data": out.file_data,
+            "kind": out.kind, "bulk": out.bulk, "edit_of": out.edit_of,
+            "coalesce": out.coalesce, "status": "pending", "attempts": 0, "ambiguous": 0,
+            "created_at": now}).scalar()
         if new_id is None:
             return None
         stored = StoredOut(new_id, out)
@@ -127,13 +147,20 @@ class Outbox:
 
     def record_many(self, marks: Iterable[Any], at: datetime) -> None:
         """A batch of the sender's results as one executemany UPDATE by primary key."""
-        rows = [{"id": m.row_id, "status": m.status, "attempts": m.attempts,
+        sent = [{"row_id": m.row_id, "to_status": m.status, "attempts": m.attempts,
                  "ambiguous": m.ambiguous, "error": m.error, "not_before": m.not_before,
-                 **({"sent_at": at, "message_id": m.message_id, "file_data": None}
-                    if m.status == "sent" else {})} for m in marks]
-        for keys in {tuple(sorted(r)) for r in rows}:  # one executemany per column set
-            same = [r for r in rows if tuple(sorted(r)) == keys]
-            self.session.execute(update(OutboxMessage), same)
+                 "sent_at": at, "message_id": m.message_id} for m in marks
+                if m.status == "sent"]
+        other = [{"row_id": m.row_id, "to_status": m.status, "attempts": m.attempts,
+                  "ambiguous": m.ambiguous, "error": m.error, "not_before": m.not_before}
+                 for m in marks if m.status != "sent"]
+        conn = self.session.connection()
+        if sent:  # one executemany each
+            conn.execute(built(self.session, "outbox.sent", lambda _i: _record_stmt(sent=True)),
+                         sent)
+        if other:
+            conn.execute(built(self.session, "outbox.other",
+                               lambda _i: _record_stmt(sent=False)), other)
 
     def block_chat(self, chat_id: int, at: datetime) -> int:
         """The chat's user blocked the bot: its pending messages are not sent."""
@@ -171,6 +198,21 @@ class Outbox:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _record_stmt(*, sent: bool) -> Any:
+    """UPDATE one outbox row by id with the sender's result (parameters named apart from the
+    columns, as executemany needs)."""
+    c = _OUTBOX.c
+    values: dict[str, Any] = {
+        name: bindparam(param, type_=c[name].type) for name, param in (
+            ("status", "to_status"), ("attempts", "attempts"), ("ambiguous", "ambiguous"),
+            ("error", "error"), ("not_before", "not_before"))}
+    if sent:
+        values |= {"sent_at": bindparam("sent_at", type_=c.sent_at.type),
+                   "message_id": bindparam("message_id", type_=c.message_id.type),
+                   "file_data": None}
+    return update(_OUTBOX).where(c.id == bindparam("row_id")).values(values)
+
+
 def _out(r: OutboxMessage) -> Out:
     return Out(r.chat_id, r.method, dict(r.params), key=r.key, kind=r.kind, bulk=r.bulk,
                edit_of=r.edit_of, file_name=r.file_name, file_data=r.file_data,
@@ -187,22 +229,18 @@ class Inbound:
         one multi-row insert reports back exactly the rows it wrote."""
         if not updates:
             return []
-        ids = [int(u["update_id"]) for u in updates]
-        known = set(self.session.scalars(select(InboundUpdate.update_id).where(
-            InboundUpdate.update_id.in_(ids))))
         rows: dict[int, dict[str, Any]] = {}
         for u in updates:
             update_id = int(u["update_id"])
-            if update_id not in known and update_id not in rows:
+            if update_id not in rows:
                 rows[update_id] = {"update_id": update_id, "payload": u,
                                    "user_id": _user_of(u), "received_at": now,
                                    "status": "pending"}
-        if not rows:
-            return []
-        inserted = set(self.session.scalars(
-            _insert(self.session, InboundUpdate).values(list(rows.values()))
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(InboundUpdate.update_id)))
+        stmt = built(self.session, "inbound.record", lambda insert: insert(_INBOUND)
+                     .on_conflict_do_nothing(index_elements=["update_id"])
+                     .returning(_INBOUND.c.update_id))
+        inserted = set(self.session.connection().execute(  # one statement, known ones skipped
+            stmt, list(rows.values())).scalars())
         return [i for i in rows if i in inserted]
 
     def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
@@ -214,9 +252,14 @@ class Inbound:
              error: str | None = None) -> None:
         ids = list(update_ids)
         if ids:
-            self.session.execute(update(InboundUpdate).where(
-                InboundUpdate.update_id.in_(ids), InboundUpdate.status == "pending")
-                .values(status=status, done_at=at, error=error))
+            stmt = built(self.session, "inbound.mark", lambda _i: update(_INBOUND).where(
+                _INBOUND.c.update_id.in_(bindparam("ids", expanding=True)),
+                _INBOUND.c.status == "pending").values(
+                    status=bindparam("to_status", type_=_INBOUND.c.status.type),
+                    done_at=bindparam("at", type_=_INBOUND.c.done_at.type),
+                    error=bindparam("why", type_=_INBOUND.c.error.type)))
+            self.session.connection().execute(
+                stmt, {"ids": ids, "to_status": status, "at": at, "why": error})
 
     def last_id(self) -> int | None:
         from sqlalchemy import func
@@ -327,12 +370,18 @@ class PendingInputs:
 
     def set(self, telegram_id: int, kind: str, ref_id: int, now: datetime) -> None:
         """One statement (an upsert): the flow that asks last gets the person's text."""
-        stmt = _insert(self.session, PendingInput).values(
-            telegram_id=telegram_id, kind=kind, ref_id=ref_id, set_at=now)
-        self.session.execute(stmt.on_conflict_do_update(
-            index_elements=["telegram_id"],
-            set_={"kind": stmt.excluded.kind, "ref_id": stmt.excluded.ref_id,
-                  "set_at": stmt.excluded.set_at}))
+        def build(insert: Any) -> Any:
+            stmt = insert(_PENDING)
+            return stmt.on_conflict_do_update(
+                index_elements=["telegram_id"],
+                set_={"kind": stmt.excluded.kind, "ref_id": stmt.excluded.ref_id,
+                      "set_at": stmt.excluded.set_at})
+
+        self.session.connection().execute(built(self.session, "pending.set", build), {
+            "telegram_id": telegram_id, "kind": kind, "ref_id": ref_id, "set_at": now})
+        self._expire(telegram_id)
+
+    def _expire(self, telegram_id: int) -> None:
         loaded = self.session.identity_map.get(
             self.session.identity_key(PendingInput, telegram_id))
         if loaded is not None:  # read earlier in this unit of work: read it again if asked
@@ -341,13 +390,23 @@ class PendingInputs:
     def clear(self, telegram_id: int, kind: str | None = None, ref_id: int | None = None
               ) -> bool:
         """Clear the person's pending input (only if it is ``kind``/``ref_id`` when given)."""
-        conditions = [PendingInput.telegram_id == telegram_id]
-        if kind is not None:
-            conditions.append(PendingInput.kind == kind)
-        if ref_id is not None:
-            conditions.append(PendingInput.ref_id == ref_id)
-        result = self.session.execute(delete(PendingInput).where(and_(*conditions)))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        def build(_insert: Any) -> Any:
+            c = _PENDING.c
+            conditions = [c.telegram_id == bindparam("telegram_id")]
+            if kind is not None:
+                conditions.append(c.kind == bindparam("kind"))
+            if ref_id is not None:
+                conditions.append(c.ref_id == bindparam("ref_id"))
+            return delete(_PENDING).where(and_(*conditions))
+
+        name = f"pending.clear:{kind is not None}:{ref_id is not None}"
+        result = self.session.connection().execute(built(self.session, name, build), {
+            "telegram_id": telegram_id, "kind": kind, "ref_id": ref_id})
+        loaded = self.session.identity_map.get(
+            self.session.identity_key(PendingInput, telegram_id))
+        if loaded is not None and result.rowcount:  # gone: a later get() reads again, while
+            self.session.expunge(loaded)            # a caller's copy keeps what it said
+        return bool(result.rowcount)
 
     def clear_ref(self, kind: str, ref_id: int) -> None:
         self.session.execute(delete(PendingInput).where(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import (
@@ -31,7 +31,30 @@ class _Repo:
         self.session.add(obj)
 
 
+# Who sent an update, for a batch of Telegram ids: narrow rows, statements built once (they
+# run for every batch of updates received).
+_IDS = bindparam("ids", expanding=True)
+_PEOPLE_BY_TELEGRAM = (
+    select(Person.telegram_id, Person.id, Person.name, Person.language, Person.left_on,
+           Person.scope_city, Person.scope_county, Person.unit, PersonRole.role)
+    .outerjoin(PersonRole, PersonRole.person_id == Person.id)
+    .where(Person.telegram_id.in_(_IDS)))
+_CONTACTS_BY_TELEGRAM = (
+    select(EntityContact.telegram_id, EntityContact.id, EntityContact.name,
+           EntityContact.language, EntityContact.entity_id, Entity.name.label("entity_name"),
+           EntityContact.region_id, Region.county.label("region_name"))
+    .outerjoin(Entity, Entity.id == EntityContact.entity_id)
+    .outerjoin(Region, Region.id == EntityContact.region_id)
+    .where(EntityContact.telegram_id.in_(_IDS)))
+_PREF_LANGUAGES = select(UserPref.telegram_id, UserPref.language).where(
+    UserPref.telegram_id.in_(_IDS))
+
+
 class People(_Repo):
+    def identities(self, telegram_ids: Sequence[int]) -> Sequence[Any]:
+        """One row per (person, role) bound to one of ``telegram_ids`` (role None: none)."""
+        return self.session.execute(_PEOPLE_BY_TELEGRAM, {"ids": list(telegram_ids)}).all()
+
     def get(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
 
@@ -192,6 +215,10 @@ class Assignments(_Repo):
 
 
 class Contacts(_Repo):
+    def identities(self, telegram_ids: Sequence[int]) -> Sequence[Any]:
+        """Contacts bound to ``telegram_ids``, with their entity's or region's name."""
+        return self.session.execute(_CONTACTS_BY_TELEGRAM, {"ids": list(telegram_ids)}).all()
+
     def by_telegram(self, telegram_id: int) -> EntityContact | None:
         return self.session.scalar(
             select(EntityContact).where(EntityContact.telegram_id == telegram_id)
@@ -204,6 +231,9 @@ class Invites(_Repo):
 
 
 class Prefs(_Repo):
+    def languages(self, telegram_ids: Sequence[int]) -> dict[int, str]:
+        return dict(self.session.execute(_PREF_LANGUAGES, {"ids": list(telegram_ids)}).all())
+
     def get(self, telegram_id: int) -> UserPref | None:
         return self.session.get(UserPref, telegram_id)
 

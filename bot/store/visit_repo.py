@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import HandledUpdate, Visit, VisitConfirmation, VisitDraft
+from bot.store.models import HandledUpdate, PendingInput, Visit, VisitConfirmation, VisitDraft
 
 OPEN = ("active", "paused")
+# Read on every step of the conversation: built once (see ``delivery_repo.built``).
+_OPEN_DRAFT = select(VisitDraft).where(VisitDraft.person_id == bindparam("person_id"),
+                                       VisitDraft.status.in_(OPEN))
+_OPEN_DRAFT_AND_PENDING = (
+    select(VisitDraft, PendingInput.kind, PendingInput.ref_id)
+    .outerjoin(PendingInput, PendingInput.telegram_id == bindparam("telegram_id"))
+    .where(VisitDraft.person_id == bindparam("person_id"), VisitDraft.status.in_(OPEN)))
 
 
 class Visits:
@@ -19,8 +26,18 @@ class Visits:
 
     # drafts
     def open_draft(self, person_id: int) -> VisitDraft | None:
-        return self.session.scalar(select(VisitDraft).where(
-            VisitDraft.person_id == person_id, VisitDraft.status.in_(OPEN)))
+        return self.session.scalar(_OPEN_DRAFT, {"person_id": person_id})
+
+    def open_draft_and_pending(self, person_id: int, telegram_id: int
+                               ) -> tuple[VisitDraft | None, tuple[str, int] | None]:
+        """The open draft and, in the same statement, what the person's typed text is
+        pending for (kind, ref_id), if anything."""
+        row = self.session.execute(_OPEN_DRAFT_AND_PENDING, {
+            "person_id": person_id, "telegram_id": telegram_id}).first()
+        if row is None:
+            return None, None
+        draft, kind, ref_id = row
+        return draft, (kind, ref_id) if kind is not None else None
 
     def draft(self, draft_id: int) -> VisitDraft | None:
         return self.session.get(VisitDraft, draft_id)
