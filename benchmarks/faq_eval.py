@@ -11,7 +11,9 @@ The evaluation set has two halves: ``benchmarks/data/faq_eval.yaml`` (tuning) an
 three times while the method changed, so it is tuning data now), and the second round's
 ``benchmarks/data/faq_eval_holdout2.yaml`` (looked at three times too, tuning data since the
 third round).  The fresh held-out set of the third round is
-``benchmarks/data/faq_eval_holdout3.yaml``: never tuned on, its failures are never listed.
+``benchmarks/data/faq_eval_holdout3.yaml``: never tuned on, its failures are never listed;
+it was run twice in the third round (see its ``.runs.md``).  The fourth round's fresh set is
+``benchmarks/data/faq_eval_holdout4.yaml`` (``--split holdout4``), under the same rules.
 Each holds
 
 * ``in_scope``: ``{q, expect, source}``; top-1 = answered with the expected entry, top-3 =
@@ -73,8 +75,9 @@ from bot.faq.tiers import (  # noqa: E402
 DATA = ROOT / "benchmarks" / "data"
 SPLITS = {"tune": DATA / "faq_eval.yaml", "holdout": DATA / "faq_eval_holdout.yaml",
           "holdout2": DATA / "faq_eval_holdout2.yaml",
-          "holdout3": DATA / "faq_eval_holdout3.yaml"}
-NEVER_LISTED = frozenset({"holdout3"})  # its failures are never printed
+          "holdout3": DATA / "faq_eval_holdout3.yaml",
+          "holdout4": DATA / "faq_eval_holdout4.yaml"}
+NEVER_LISTED = frozenset({"holdout3", "holdout4"})  # their failures are never printed
 SECTIONS = ("in_scope", "statutes", "near_domain", "ip_other", "out_of_scope")
 
 
