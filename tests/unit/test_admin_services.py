@@ -136,3 +136,44 @@ def test_invite_lookup_errors(services, roster_dir):
         assert exc.value.code == code
     assert timedelta(days=14) == invites.issue(services, person="王敏").expires_at - \
         services.clock.now()
+
+
+def test_a_batch_of_senders_is_resolved_in_three_queries_as_one_at_a_time(services, clock):
+    """The batch that records updates resolves who sent them (people with their roles, then
+    contacts, then the rest's language): the same actors as one lookup each would give."""
+    from sqlalchemy import event
+
+    from bot.store.models import Entity, EntityContact, Person, PersonRole, UserPref
+
+    now = clock.now()
+    with services.uow() as uow:
+        entity = Entity(name="甲公司", category="tech_enterprise", created_at=now)
+        uow.session.add_all([
+            Person(name="两职", unit="局", telegram_id=1, language="en", created_at=now,
+                   updated_at=now, roles=[PersonRole(role="commissioner"),
+                                          PersonRole(role="supervisor")]),
+            Person(name="已离开", unit="局", telegram_id=2, created_at=now, updated_at=now,
+                   left_on=date(2026, 1, 31), roles=[PersonRole(role="envoy")]),
+            entity, UserPref(telegram_id=4, language="en")])
+        uow.session.flush()
+        uow.session.add(EntityContact(entity_id=entity.id, telegram_id=3, name="联系人",
+                                      created_at=now))
+        uow.commit()
+    users = [TelegramUser(i, f"user{i}", "zh-hans") for i in (1, 2, 3, 4, 5)]
+    statements: list[str] = []
+    listener = lambda *a: statements.append(a[2])  # noqa: E731
+    event.listen(services.engine, "before_cursor_execute", listener)
+    try:
+        with services.uow() as uow:
+            batch = identity.actors_in(uow, users, clock.now().date())
+    finally:
+        event.remove(services.engine, "before_cursor_execute", listener)
+    assert len(statements) == 3
+    one_by_one = {u.id: identity.whoami(services, u) for u in users}
+    assert batch == one_by_one
+    assert batch[1].kind is ActorKind.PERSON and batch[1].language == "en"
+    assert {r.value for r in batch[1].roles} == {"commissioner", "supervisor"}
+    assert (batch[2].kind, batch[2].name) == (ActorKind.GUEST, "已离开")  # left the pool
+    assert (batch[3].kind, batch[3].entity_name) == (ActorKind.CONTACT, "甲公司")
+    assert (batch[4].kind, batch[4].language) == (ActorKind.GUEST, "en")
+    assert (batch[5].kind, batch[5].name) == (ActorKind.GUEST, "user5")
