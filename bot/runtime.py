@@ -97,7 +97,8 @@ class Runtime:
             self.app.bot, services.clock, services.timer,
             write=self._write_results, block=self._block,
             lookup=lambda key: run(delivery.message_id_of, services, key),
-            problem=self._send_problem, results=services.results)
+            problem=self._send_problem, results=services.results,
+            flush=lambda: run(delivery.flush_results, services))
         self.active = asyncio.Event()
         self.stopped = asyncio.Event()
         self._in_queue: set[int] = set()

@@ -65,6 +65,11 @@ class ResultsBox:
         for kind in {m.kind for m in batch.marks if m.status == "sent"}:
             failpoints.hit(f"outbox.recorded:{kind}")
 
+    def waiting(self) -> bool:
+        """Results wait for a unit of work (not counting those being written)."""
+        with self._lock:
+            return bool(self._batch)
+
     def pending(self) -> bool:
         with self._lock:
             return bool(self._batch) or self.taken > 0

@@ -75,9 +75,14 @@ Problem = Callable[[Out, str], Awaitable[None]]
 class OutboxSender:
     def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, write: Writer, block: Blocker,
                  lookup: Lookup, problem: Problem | None = None,
-                 throttle: Throttle | None = None, results: ResultsBox | None = None) -> None:
+                 throttle: Throttle | None = None, results: ResultsBox | None = None,
+                 flush: Callable[[], Awaitable[None]] | None = None) -> None:
+        """``flush``: a unit of work that takes the results itself, once it runs (so that
+        results another unit of work took along meanwhile cost no transaction of their
+        own); without it the recorder takes them and hands them to ``write``."""
         self.bot, self.clock, self.timer = bot, clock, timer
         self._write, self._block, self._lookup, self._problem = write, block, lookup, problem
+        self._flush_unit = flush
         self.throttle = throttle or Throttle(timer)
         self._queues: dict[int, deque[StoredOut]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -184,6 +189,9 @@ class OutboxSender:
             await self._flush()
 
     async def _flush(self) -> None:
+        if self._flush_unit is not None:
+            await self._flush_late()
+            return
         batch = self.results.take()
         if not batch:
             await self._notify()
@@ -195,6 +203,22 @@ class OutboxSender:
         except Exception:  # the database is away: keep them for the next batch
             log.exception("could not record %d outbox results", len(batch.marks))
             self.results.put_back(batch)
+            await asyncio.sleep(1.0)
+            self._wake.set()
+        finally:
+            self._writing = False
+        await self._notify()
+
+    async def _flush_late(self) -> None:
+        assert self._flush_unit is not None
+        if not self.results.waiting():
+            await self._notify()
+            return
+        self._writing = True
+        try:
+            await self._flush_unit()  # it puts them back itself when its commit fails
+        except Exception:  # the database is away: they go with the next batch
+            log.exception("could not record outbox results")
             await asyncio.sleep(1.0)
             self._wake.set()
         finally:

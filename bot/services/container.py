@@ -42,7 +42,7 @@ class Services:
                    knowledge or Knowledge(settings.knowledge_dir), timer or Timer())
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.results)
+        return UnitOfWork(self.session_factory, self.results, self.clock.now)
 
     def probe(self) -> UnitOfWork:
         """A unit of work on a new connection (never a pooled one), for health checks."""

@@ -63,6 +63,14 @@ def write_results(svc: Services, marks: Sequence[Any], done: Sequence[int],
         uow.session.commit()
 
 
+def flush_results(svc: Services) -> None:
+    """The recorder's unit of work: its commit takes along whatever sender results still
+    wait, once it holds the database (none left: nothing is written)."""
+    with svc.uow() as uow:
+        if svc.results.waiting():
+            uow.commit()
+
+
 def block_chat(svc: Services, chat_id: int) -> int:
     with svc.uow() as uow:
         count = uow.outbox.block_chat(chat_id, svc.clock.now())

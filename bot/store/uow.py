@@ -9,6 +9,7 @@ both or neither (then the update is processed again after the restart).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
@@ -26,9 +27,15 @@ class UnitOfWork:
     session: Session
 
     def __init__(self, session_factory: sessionmaker[Session],
-                 results: ResultsBox | None = None) -> None:
+                 results: ResultsBox | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         self._factory = session_factory
         self._results = results
+        self._clock_now = now
+
+    def _now(self) -> datetime:
+        assert self._clock_now is not None, "a unit of work that takes results needs a clock"
+        return self._clock_now()
 
     def __enter__(self) -> UnitOfWork:
         self._lock = serial_lock(self._factory.kw.get("bind"))
@@ -68,13 +75,12 @@ class UnitOfWork:
     def commit(self) -> None:
         turn = turns.current()
         batch = None
-        if turn is not None:
-            if not turn.marked:
-                self.inbound.mark([turn.update_id], turn.now)
-            if self._results is not None:  # the sender's results ride along: no extra trip
-                batch = self._results.take()
-                if batch:
-                    self.write_results(batch, turn.now)
+        if turn is not None and not turn.marked:
+            self.inbound.mark([turn.update_id], turn.now)
+        if self._results is not None:  # the sender's results ride along: no extra trip
+            batch = self._results.take()  # (with an update's effects, a received batch …)
+            if batch:
+                self.write_results(batch, turn.now if turn is not None else self._now())
         try:
             self.session.commit()
         except BaseException:
