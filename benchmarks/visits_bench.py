@@ -112,7 +112,7 @@ class Counted:
         self.bookkeeping_seconds: Counter[str] = Counter()
         event.listen(services.engine, "checkout", self._checkout)
         event.listen(services.engine, "before_cursor_execute", self._statement)
-        for name in ("record_updates", "write_results"):
+        for name in ("record_updates", "flush_results"):
             original = getattr(delivery, name)
 
             def timed(*a, _o=original, _n=name, **k):  # type: ignore[no-untyped-def]

@@ -95,10 +95,9 @@ class Runtime:
         self.app: Application = build_application(services, self)
         self.sender = OutboxSender(
             self.app.bot, services.clock, services.timer,
-            write=self._write_results, block=self._block,
+            flush=lambda: run(delivery.flush_results, services), block=self._block,
             lookup=lambda key: run(delivery.message_id_of, services, key),
-            problem=self._send_problem, results=services.results,
-            flush=lambda: run(delivery.flush_results, services))
+            problem=self._send_problem, results=services.results)
         self.active = asyncio.Event()
         self.stopped = asyncio.Event()
         self._in_queue: set[int] = set()
@@ -323,10 +322,6 @@ class Runtime:
             self.sender.done_update(turn.update_id)
 
     # ── outbound ──────────────────────────────────────────────────────
-
-    async def _write_results(self, marks: list[Any], done: list[int],
-                             failed: list[tuple[int, str]]) -> None:
-        await run(delivery.write_results, self.services, marks, done, failed)
 
     async def _block(self, chat_id: int) -> None:
         count = await run(delivery.block_chat, self.services, chat_id)

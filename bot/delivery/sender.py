@@ -73,13 +73,15 @@ Problem = Callable[[Out, str], Awaitable[None]]
 
 
 class OutboxSender:
-    def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, write: Writer, block: Blocker,
-                 lookup: Lookup, problem: Problem | None = None,
-                 throttle: Throttle | None = None, results: ResultsBox | None = None,
-                 flush: Callable[[], Awaitable[None]] | None = None) -> None:
-        """``flush``: a unit of work that takes the results itself, once it runs (so that
-        results another unit of work took along meanwhile cost no transaction of their
-        own); without it the recorder takes them and hands them to ``write``."""
+    def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, block: Blocker,
+                 lookup: Lookup, write: Writer | None = None,
+                 flush: Callable[[], Awaitable[None]] | None = None,
+                 problem: Problem | None = None, throttle: Throttle | None = None,
+                 results: ResultsBox | None = None) -> None:
+        """Results are recorded by one of: ``flush``, a unit of work that takes them itself
+        once it runs (so that results another unit of work took along meanwhile cost no
+        transaction of their own), or ``write``, which the recorder hands them to."""
+        assert (write is None) != (flush is None), "give the sender write or flush"
         self.bot, self.clock, self.timer = bot, clock, timer
         self._write, self._block, self._lookup, self._problem = write, block, lookup, problem
         self._flush_unit = flush
@@ -192,6 +194,7 @@ class OutboxSender:
         if self._flush_unit is not None:
             await self._flush_late()
             return
+        assert self._write is not None
         batch = self.results.take()
         if not batch:
             await self._notify()
