@@ -379,13 +379,14 @@ class PendingInputs:
 
         self.session.connection().execute(built(self.session, "pending.set", build), {
             "telegram_id": telegram_id, "kind": kind, "ref_id": ref_id, "set_at": now})
-        self._expire(telegram_id)
-
-    def _expire(self, telegram_id: int) -> None:
-        loaded = self.session.identity_map.get(
-            self.session.identity_key(PendingInput, telegram_id))
+        loaded = self._loaded(telegram_id)
         if loaded is not None:  # read earlier in this unit of work: read it again if asked
             self.session.expire(loaded)
+
+    def _loaded(self, telegram_id: int) -> PendingInput | None:
+        """The person's pending input as this unit of work read it, if it did."""
+        return self.session.identity_map.get(  # type: ignore[return-value]
+            self.session.identity_key(PendingInput, telegram_id))
 
     def clear(self, telegram_id: int, kind: str | None = None, ref_id: int | None = None
               ) -> bool:
@@ -402,8 +403,7 @@ class PendingInputs:
         name = f"pending.clear:{kind is not None}:{ref_id is not None}"
         result = self.session.connection().execute(built(self.session, name, build), {
             "telegram_id": telegram_id, "kind": kind, "ref_id": ref_id})
-        loaded = self.session.identity_map.get(
-            self.session.identity_key(PendingInput, telegram_id))
+        loaded = self._loaded(telegram_id)
         if loaded is not None and result.rowcount:  # gone: a later get() reads again, while
             self.session.expunge(loaded)            # a caller's copy keeps what it said
         return bool(result.rowcount)
