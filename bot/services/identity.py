@@ -16,7 +16,7 @@ from bot.domain.vocab import Role
 from bot.i18n import normalize_language
 from bot.services.container import Services
 from bot.services.errors import ServiceError
-from bot.store.models import EntityContact, Invite, UserPref
+from bot.store.models import EntityContact, Invite, Person, UserPref
 from bot.store.uow import UnitOfWork
 
 # A Telegram name is up to 64 + 1 + 64 characters; PostgreSQL enforces the column's length.
@@ -100,7 +100,7 @@ def actors_in(uow: UnitOfWork, users: Iterable[TelegramUser], today: date | None
     rest = []
     for tid, user in by_id.items():
         p = people.get(tid)
-        if p is None or (today is not None and p.left_on is not None and p.left_on < today):
+        if p is None or (today is not None and Person.left_before(p.left_on, today)):
             rest.append(tid)
             continue
         actors[tid] = Actor(

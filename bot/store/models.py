@@ -81,7 +81,12 @@ class Person(Base):
 
     def left_by(self, day: date) -> bool:
         """Out of the pool on ``day`` (they left before it)."""
-        return self.left_on is not None and self.left_on < day
+        return self.left_before(self.left_on, day)
+
+    @staticmethod
+    def left_before(left_on: date | None, day: date) -> bool:
+        """The same rule for a narrow row that carries only ``left_on``."""
+        return left_on is not None and left_on < day
 
 
 class PersonRole(Base):
