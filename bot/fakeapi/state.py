@@ -53,8 +53,10 @@ class Notifier:
         if seconds <= 0:
             return
         event = self._event
+        # asyncio.timeout, not wait_for: no task per wait (every change wakes every waiter)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await event.wait()
 
     async def wait_until(self, predicate: Callable[[], Any], seconds: float) -> Any:
         """Wait until ``predicate()`` is truthy; returns its value, or ``None`` after
