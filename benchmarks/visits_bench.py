@@ -69,6 +69,11 @@ def pct(values: list[float], q: float) -> float:
 
 BUTTON_STEPS = ("how", "what", "what-toggle", "summary", "followups", "photos", "integrity",
                 "review", "submit")
+# The kinds of round trip of one visit, in order (``one_visit``): a typed message answered
+# with a message, or a button press answered with an edit. The echo bot is driven in the
+# same shape, so both sides make the same Bot API calls per round trip.
+VISIT_SHAPE = ("message",) + ("edit",) * 4 + ("message",) + ("edit",) * 5
+assert VISIT_SHAPE.count("edit") == len(BUTTON_STEPS)
 
 
 async def one_visit(user: FakeUser, timer: Timer) -> None:
@@ -169,8 +174,9 @@ async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> 
 
 
 async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tuple:
-    """The same number of round trips (half messages, half button presses) to a bare echo
-    bot that answers a message with a message and a press with an edit (and its answer)."""
+    """The same number of round trips, in the visit's shape (``VISIT_SHAPE``: 2 messages
+    and 9 button presses in 11), to a bare echo bot that answers a message with a message
+    and a press with an edit (and its answer)."""
 
     async def echo(update: Update, context) -> None:  # type: ignore[no-untyped-def]
         await update.effective_chat.send_message(
@@ -193,9 +199,9 @@ async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tupl
         start = time.perf_counter()
 
         async def run_user(u: FakeUser) -> None:
-            msg = await timer.message("echo", u, u.send("hello"))
-            for k in range(per_user - 1):
-                if k % 2:
+            msg = None
+            for k in range(per_user):
+                if VISIT_SHAPE[k % len(VISIT_SHAPE)] == "message" or msg is None:
                     msg = await timer.message("echo", u, u.send("hello"))
                 else:
                     await timer.edit("echo", u, msg, "b")
