@@ -296,8 +296,11 @@ def decide(
     if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
         others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
         return MatchResult(ANSWER, (best, *others[: limit - 1]))
-    if best.score >= cfg.suggest_threshold:
-        floor = max(cfg.suggest_threshold, best.score - cfg.suggest_window)
+    least = cfg.suggest_threshold
+    if cfg.domain_suggest_threshold is not None and scored[0].domain:
+        least = min(least, cfg.domain_suggest_threshold)
+    if best.score >= least:
+        floor = max(least, best.score - cfg.suggest_window)
         return MatchResult(
             SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
         )

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.faq.config import MatcherConfig
+from bot.faq.facets import Facets
 from bot.faq.loader import load_folder
 from bot.faq.matcher import Matcher, MatchResult
 from bot.faq.model import KnowledgeBase, visible_to
@@ -329,6 +330,33 @@ def test_suggest_between_the_thresholds(kb: KnowledgeBase) -> None:
 def test_below_the_suggest_threshold_is_none(kb: KnowledgeBase) -> None:
     config = MatcherConfig(answer_threshold=0.99, confident_threshold=2.0, suggest_threshold=0.99)
     assert Matcher(kb, config).match("专员一年上门几次", "staff").status == "none"
+
+
+def test_a_question_naming_a_domain_term_is_offered_suggestions_down_to_its_own_floor(
+        kb: KnowledgeBase) -> None:
+    config = MatcherConfig(answer_threshold=0.99, confident_threshold=2.0,
+                           suggest_threshold=0.99, domain_suggest_threshold=0.05)
+    question = "专员一年上门几次"
+    named = Matcher(kb, config, facets=Facets.from_mapping({"domain": ["专员"]}))
+    result = named.match(question, "staff")
+    assert result.status == "suggest"
+    assert ids(result)[0] == "commissioner-visit-frequency"
+    best = result.matches[0].score
+    assert best < config.suggest_threshold
+    assert all(best - m.score <= config.suggest_window for m in result.matches)
+    # the same question, when no domain term is named: the usual floor, nothing offered
+    other = Matcher(kb, config, facets=Facets.from_mapping({"domain": ["商标"]}))
+    assert other.match(question, "staff").status == "none"
+    # and a floor above the usual one never raises it
+    higher = dataclasses.replace(config, suggest_threshold=0.05, domain_suggest_threshold=0.99)
+    assert Matcher(kb, higher, facets=Facets.from_mapping({"domain": ["专员"]})).match(
+        question, "staff").status == "suggest"
+
+
+def test_the_domain_floor_is_read_from_data() -> None:
+    config = MatcherConfig.from_mapping({"domain_suggest_threshold": 0.12})
+    assert config.domain_suggest_threshold == 0.12
+    assert MatcherConfig.from_mapping({}).domain_suggest_threshold is None
 
 
 def test_exact_match_wins_even_against_a_close_runner_up(kb: KnowledgeBase) -> None:
