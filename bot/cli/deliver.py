@@ -50,7 +50,7 @@ async def deliver(svc: Services, token: str, rows: list[StoredOut]) -> Delivered
                        request=StatusAwareRequest(connection_pool_size=32)) as bot:
             sender = OutboxSender(
                 bot, svc.clock, svc.timer,
-                write=lambda m, d, f: run(delivery.write_results, svc, m, d, f),
+                flush=lambda: run(delivery.flush_results, svc), results=svc.results,
                 block=lambda chat: run(delivery.block_chat, svc, chat),
                 lookup=lambda key: run(delivery.message_id_of, svc, key))
             sender.start()

@@ -66,7 +66,7 @@ class Mark:
     not_before: datetime | None = None
 
 
-Writer = Callable[[list[Mark], list[int], list[tuple[int, str]]], Awaitable[None]]
+Flush = Callable[[], Awaitable[None]]
 Blocker = Callable[[int], Awaitable[None]]
 Lookup = Callable[[str], Awaitable[int | None]]
 Problem = Callable[[Out, str], Awaitable[None]]
@@ -74,16 +74,14 @@ Problem = Callable[[Out, str], Awaitable[None]]
 
 class OutboxSender:
     def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, block: Blocker,
-                 lookup: Lookup, write: Writer | None = None,
-                 flush: Callable[[], Awaitable[None]] | None = None,
-                 problem: Problem | None = None, throttle: Throttle | None = None,
-                 results: ResultsBox | None = None) -> None:
-        """Results are recorded by one of: ``flush``, a unit of work that takes them itself
-        once it runs (so that results another unit of work took along meanwhile cost no
-        transaction of their own), or ``write``, which the recorder hands them to."""
-        assert (write is None) != (flush is None), "give the sender write or flush"
+                 lookup: Lookup, flush: Flush, problem: Problem | None = None,
+                 throttle: Throttle | None = None, results: ResultsBox | None = None) -> None:
+        """Results wait in ``results`` until a unit of work takes them along; ``flush`` is
+        the recorder's own unit of work, which takes them once it runs (none left, because
+        another unit of work took them meanwhile: it writes nothing) and puts them back when
+        its commit fails."""
         self.bot, self.clock, self.timer = bot, clock, timer
-        self._write, self._block, self._lookup, self._problem = write, block, lookup, problem
+        self._block, self._lookup, self._problem = block, lookup, problem
         self._flush_unit = flush
         self.throttle = throttle or Throttle(timer)
         self._queues: dict[int, deque[StoredOut]] = {}
@@ -191,29 +189,6 @@ class OutboxSender:
             await self._flush()
 
     async def _flush(self) -> None:
-        if self._flush_unit is not None:
-            await self._flush_late()
-            return
-        assert self._write is not None
-        batch = self.results.take()
-        if not batch:
-            await self._notify()
-            return
-        self._writing = True
-        try:
-            await self._write(batch.marks, batch.done, batch.failed)
-            self.results.written(batch)
-        except Exception:  # the database is away: keep them for the next batch
-            log.exception("could not record %d outbox results", len(batch.marks))
-            self.results.put_back(batch)
-            await asyncio.sleep(1.0)
-            self._wake.set()
-        finally:
-            self._writing = False
-        await self._notify()
-
-    async def _flush_late(self) -> None:
-        assert self._flush_unit is not None
         if not self.results.waiting():
             await self._notify()
             return

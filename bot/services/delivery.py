@@ -53,16 +53,6 @@ def last_update_id(svc: Services) -> int | None:
         return uow.inbound.last_id()
 
 
-def write_results(svc: Services, marks: Sequence[Any], done: Sequence[int],
-                  failed: Sequence[tuple[int, str]] = ()) -> None:
-    """One transaction for a batch of sender results and of updates done without effects."""
-    from bot.delivery.results import Batch
-
-    with svc.uow() as uow:
-        uow.write_results(Batch(list(marks), list(done), list(failed)), svc.clock.now())
-        uow.session.commit()
-
-
 def flush_results(svc: Services) -> None:
     """The recorder's unit of work: its commit takes along whatever sender results still
     wait, once it holds the database (none left: nothing is written)."""

@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.clock import FixedClock, VirtualTimer
 from bot.delivery.out import edit_text, message
+from bot.delivery.results import ResultsBox
 from bot.delivery.sender import OutboxSender, ServerError
 from bot.delivery.throttle import Throttle
 from bot.store.delivery_repo import StoredOut
@@ -66,8 +67,13 @@ class Harness:
         self.blocked: list[int] = []
         self.problems: list[str] = []
 
-        async def write(marks: list[Any], done: list[int], failed: list[Any]) -> None:
-            self.marks.extend(marks)
+        results = ResultsBox()
+
+        async def flush() -> None:  # the recorder's unit of work: takes what waits
+            batch = results.take()
+            if batch:
+                self.marks.extend(batch.marks)
+                results.written(batch)
 
         async def block(chat: int) -> None:
             self.blocked.append(chat)
@@ -78,8 +84,8 @@ class Harness:
         async def problem(_out: Any, error: str) -> None:
             self.problems.append(error)
 
-        self.sender = OutboxSender(bot, FixedClock(NOW), self.timer, write=write, block=block,
-                                   lookup=lookup, problem=problem)
+        self.sender = OutboxSender(bot, FixedClock(NOW), self.timer, flush=flush, block=block,
+                                   lookup=lookup, problem=problem, results=results)
         self.timer.busy = lambda: self.sender.in_flight > 0
 
     async def send(self, *rows: StoredOut) -> None:
