@@ -19,6 +19,23 @@ def render_entry(entry: Entry, lang: str) -> str:
     return answer_text(entry, lang)
 
 
+SUGGESTION_OPENING = 24  # characters of an article's text on its suggestion button
+
+
+def suggestion_label(entry: Entry, lang: str) -> str:
+    """What a suggestion's button says: the entry's question; for a statute article, its
+    name and the opening words of its text, exactly, cut with "…" ("专利法第七十一条：侵犯
+    专利权的赔偿数额按照权利人因被侵权所受…"), so that a number says what it is about."""
+    if lang == "en" and entry.question_en:
+        return entry.question_en
+    if entry.kind != "statute":
+        return entry.question
+    opening = " ".join(entry.answer.split())
+    if len(opening) > SUGGESTION_OPENING:
+        opening = opening[:SUGGESTION_OPENING] + "…"
+    return f"{entry.question}：{opening}"
+
+
 def feedback_buttons(question_id: int, lang: str) -> Markup | None:
     return inline([[button(raw("faq.btn_up", lang), cb.encode(cb.FAQ, "u", question_id)),
                     button(raw("faq.btn_down", lang), cb.encode(cb.FAQ, "d", question_id))]])
@@ -38,8 +55,7 @@ def answered(asked: Asked, actor: Actor, r: Replier) -> list[Out]:
             outs += offer_person(actor, asked.question_id, asked.hand_overs_left, r)
         return outs
     if result.status == "suggest":
-        rows = [[button(m.entry.question_en if lang == "en" and m.entry.question_en
-                        else m.entry.question,
+        rows = [[button(suggestion_label(m.entry, lang),
                         cb.encode(cb.FAQ, "s", asked.question_id, m.entry.id))]
                 for m in result.matches]
         rows.append([button(raw("faq.btn_neither", lang),

@@ -248,3 +248,23 @@ def test_routing_entries_offer_a_person(answerer) -> None:
     route = answerer.entry("route-pledge-financing")
     assert offers_hand_over(route) and not offers_hand_over(answerer.entry("law-patent-term"))
     assert "知识库没有收录" in answer_text(route, "zh")
+
+
+def test_a_suggested_article_is_labelled_with_its_name_and_its_opening_words(
+        answerer: Answerer) -> None:
+    from bot.views.faq import SUGGESTION_OPENING, suggestion_label
+
+    article = answerer.entry("cn-patent-law-2020-71")
+    assert article is not None and article.kind == "statute"
+    label = suggestion_label(article, "zh")
+    name, opening = label.split("：", 1)
+    assert name == "专利法第七十一条"
+    assert opening.endswith("…") and len(opening) == SUGGESTION_OPENING + 1
+    assert article.answer.startswith(opening.removesuffix("…"))  # the article's own words
+    # the same in English: the article has no English text, its label stays the Chinese one
+    assert suggestion_label(article, "en") == label
+    # a curated entry keeps its question (in English, its English question)
+    curated = answerer.entry("zj-envoy-visit-frequency")
+    assert curated is not None
+    assert suggestion_label(curated, "zh") == curated.question
+    assert suggestion_label(curated, "en") == (curated.question_en or curated.question)
