@@ -74,8 +74,8 @@ Problem = Callable[[Out, str], Awaitable[None]]
 
 class OutboxSender:
     def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, block: Blocker,
-                 lookup: Lookup, flush: Flush, problem: Problem | None = None,
-                 throttle: Throttle | None = None, results: ResultsBox | None = None) -> None:
+                 lookup: Lookup, flush: Flush, results: ResultsBox,
+                 problem: Problem | None = None, throttle: Throttle | None = None) -> None:
         """Results wait in ``results`` until a unit of work takes them along; ``flush`` is
         the recorder's own unit of work, which takes them once it runs (none left, because
         another unit of work took them meanwhile: it writes nothing) and puts them back when
@@ -90,7 +90,7 @@ class OutboxSender:
         self._message_ids: dict[str, int] = {}
         # results wait here until a unit of work (the next update's, or the recorder's)
         # writes them
-        self.results = results or ResultsBox()
+        self.results = results
         self.results.on_written = self._written
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
