@@ -74,20 +74,30 @@ class Facets:
     domain: tuple[str, ...] = ()
     """Terms that place a question in the knowledge base's field (``domain:`` of
     ``synonyms.yaml``): "公司注销要准备哪些材料" names none, "商标注销" does."""
+    abroad: tuple[str, ...] = ()
+    """Terms that name a jurisdiction outside China (``abroad:`` of ``synonyms.yaml``):
+    the statutes and documents are China's, so an entry that names none of them does not
+    answer "日本外观设计能保护多少年" (see :meth:`Matcher.features`)."""
 
     def in_domain(self, text: str) -> bool:
         """Whether the normalised ``text`` names a domain term."""
         joined = compact(text)
         return any(t in joined for t in self.domain)
 
+    def names_abroad(self, text: str) -> bool:
+        """Whether the normalised ``text`` names a jurisdiction outside China (an English
+        term only as a whole word: "us" is not in "must")."""
+        if not self.abroad:
+            return False
+        words, runs = _abroad_finders(self.abroad)
+        return bool((runs and runs.search(compact(text))) or (words and words.search(text)))
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Facets:
-        """Read ``facets: {group: {value: [term, ...]}}`` and ``domain: [term, ...]``
-        (terms are cleaned)."""
-        domain = data.get("domain") or []
-        if not isinstance(domain, list):
-            raise ValueError("'domain' must be a list of terms")
-        domain_terms = tuple(t for t in (compact(clean(str(d))) for d in domain) if t)
+        """Read ``facets: {group: {value: [term, ...]}}``, ``domain: [term, ...]`` and
+        ``abroad: [term, ...]`` (terms are cleaned)."""
+        domain_terms = _term_list(data, "domain")
+        abroad_terms = _term_list(data, "abroad")
         raw = data.get("facets") or {}
         if not isinstance(raw, Mapping):
             raise ValueError("'facets' must map group names to {value: [terms]}")
@@ -104,7 +114,7 @@ class Facets:
                     raise ValueError(f"facet {name!r}: value {value!r} has an empty term")
                 parsed.append((str(value), cleaned))
             groups.append(Facet(str(name), tuple(parsed)))
-        return cls(tuple(groups), domain_terms)
+        return cls(tuple(groups), domain_terms, abroad_terms)
 
     @classmethod
     def from_file(cls, path: Path = SYNONYMS_FILE) -> Facets:
@@ -128,6 +138,24 @@ class Facets:
     def conflicts(query: Sequence[int], entry: Sequence[int]) -> int:
         """How many groups the query and the entry both name, with no value in common."""
         return sum(1 for q, e in zip(query, entry, strict=True) if q and e and not q & e)
+
+
+def _term_list(data: Mapping[str, object], key: str) -> tuple[str, ...]:
+    terms = data.get(key) or []
+    if not isinstance(terms, list):
+        raise ValueError(f"'{key}' must be a list of terms")
+    return tuple(t for t in (compact(clean(str(d))) for d in terms) if t)
+
+
+@functools.lru_cache(maxsize=8)
+def _abroad_finders(terms: tuple[str, ...]
+                    ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """English terms as whole words (in the text with its spaces), the others anywhere (in
+    the compacted text)."""
+    ascii_ = [re.escape(t) for t in terms if t.isascii()]
+    other = [re.escape(t) for t in sorted(terms, key=len, reverse=True) if not t.isascii()]
+    return (re.compile(r"\b(?:" + "|".join(ascii_) + r")\b") if ascii_ else None,
+            re.compile("|".join(other)) if other else None)
 
 
 @functools.cache

@@ -343,6 +343,11 @@ class Matcher:
         texts: list[str] = []  # every distinct compact question of every entry
         entry_start: list[int] = []
         signatures: list[tuple[int, ...]] = []
+        # whether an entry may answer a question that names a jurisdiction outside China: it
+        # names one too; or it routes the question (where to go, not what the law is); or
+        # it is a region's document, whose programmes are its subject (Shanghai's overseas
+        # talent, its overseas disputes). What China's statutes say does not answer for Japan.
+        abroad: list[bool] = []
         self._exact: dict[str, list[int]] = {}
         norm = self._normalize
         for index, entry in enumerate(entries):
@@ -378,6 +383,8 @@ class Matcher:
             a_texts.append(answer)
             region = norm(entry.source.region or "")
             signatures.append(self._facets.signature([*questions, *tags, region]))
+            abroad.append(entry.kind == "route" or bool(entry.source.region)
+                          or self._facets.names_abroad("\n".join((*questions, *tags, answer))))
 
         self._ascii_words: dict[str, int] = {}
         self._q = _Index(q_texts, self._ascii_words)
@@ -401,6 +408,7 @@ class Matcher:
         self._entry_end = np.append(self._entry_start[1:], len(texts)).astype(np.intp)
         groups = len(self._facets.groups)
         self._signatures = np.asarray(signatures, dtype=np.int64).reshape(n, groups)
+        self._abroad = np.asarray(abroad, dtype=bool)
         audiences = np.array([e.audience for e in entries], dtype=object)
         self._masks: dict[str, np.ndarray] = {
             viewer: np.isin(audiences, sorted(allowed_audiences(viewer))) for viewer in VIEWERS
@@ -649,12 +657,17 @@ class Matcher:
         facet = np.ones(n) if found is None else found[0]
         if self._prior is not None:
             facet = facet * self._prior
+        conflict = np.zeros(n, dtype=bool) if found is None else found[1]
+        if self._facets.names_abroad(normalized):
+            # China's statutes and documents do not say what the law is in Japan: an entry
+            # that names no jurisdiction outside China is at most suggested
+            conflict = conflict | ~self._abroad
         return {
             "coverage": coverage / total,
             "answer": answer / total,
             "explained": explained / total,
             "facet": facet * np.where(anchored, 1.0, self.config.anchor_penalty),
-            "conflict": np.zeros(n, dtype=bool) if found is None else found[1],
+            "conflict": conflict,
             "content": content / content_total if content_total else np.ones(n),
             "evidence": np.full(n, sum(weights.values())),
             "unexplained": unexplained / self._max_idf,

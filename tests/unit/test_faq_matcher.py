@@ -472,3 +472,40 @@ def test_the_field_s_terms_are_read_cleaned_and_found() -> None:
     assert not found.in_domain("公司注销要准备哪些材料")
     with pytest.raises(ValueError, match="domain"):
         Facets.from_mapping({"domain": "专利"})
+
+
+def test_china_s_law_is_at_most_suggested_for_a_question_about_another_country() -> None:
+    from bot.faq.model import Entry, Source
+
+    law = Source("law", "专利法（测试）", "全国人民代表大会常务委员会", None, None, None)
+    local = Source("sh", "上海实施意见（测试）", "上海市知识产权局", "沪测1号", None, "上海市")
+    scope = Source("scope", "知识范围（测试）", "知识产权服务助手", None, None, None)
+    kb = KnowledgeBase.of([
+        Entry("design-term", "外观设计专利保护多少年", ("外观设计 保护期限",),
+              "外观设计专利权的期限为十五年，自申请日起计算。", law, "everyone"),
+        Entry("foreign-filing", "向外国申请专利要做什么", ("去国外申请专利",),
+              "任何单位或者个人将在中国完成的发明向外国申请专利的，应当事先报经保密审查。",
+              law, "everyone"),
+        Entry("overseas-talent", "上海怎样引进知识产权人才", ("上海 人才引进",),
+              "加快引进高层次紧缺人才。", local, "everyone"),
+        Entry("route-abroad", "国外商标注册找谁", ("海外 商标 注册",),
+              "本知识库不涵盖外国法律，请咨询专业机构。", scope, "everyone", kind="route"),
+    ])
+    config = MatcherConfig(answer_threshold=0.1, margin=0.0, confident_threshold=2.0,
+                           suggest_threshold=0.05)
+    facets = Facets.from_mapping({"abroad": ["日本", "外国", "国外", "海外", "japan", "us"]})
+    matcher = Matcher(kb, config, facets=facets)
+    # China's term of a design: answered for China, at most suggested for Japan
+    assert ids(matcher.match("外观设计专利保护多少年", "public"))[:1] == ["design-term"]
+    assert matcher.match("外观设计专利保护多少年", "public").status == "answer"
+    japan = matcher.match("日本外观设计专利保护多少年", "public")
+    assert japan.status == "suggest" and ids(japan)[0] == "design-term"
+    english = matcher.match("how long does a design patent last in Japan 外观设计", "public")
+    assert english.status != "answer"
+    # an entry about going abroad, a region's own programme, a routing entry still answer
+    assert ids(matcher.match("去国外申请专利", "public"))[:1] == ["foreign-filing"]
+    assert matcher.match("去国外申请专利", "public").status == "answer"
+    assert matcher.match("上海怎样引进海外知识产权人才", "public").status == "answer"
+    assert matcher.match("海外商标注册找谁", "public").status == "answer"
+    # an English word only as a whole word: "us" in "must" names nothing
+    assert not facets.names_abroad("you must") and facets.names_abroad("made in the us")
