@@ -7,6 +7,7 @@ from bot.delivery.out import Out
 from bot.faq import Entry
 from bot.faq.render import answer_text, offers_hand_over
 from bot.i18n import raw, t
+from bot.reports.text import clip
 from bot.services.faq import Asked, Feedback
 from bot.services.identity import Actor, ActorKind
 from bot.views import callbacks as cb
@@ -30,10 +31,7 @@ def suggestion_label(entry: Entry, lang: str) -> str:
         return entry.question_en
     if entry.kind != "statute":
         return entry.question
-    opening = " ".join(entry.answer.split())
-    if len(opening) > SUGGESTION_OPENING:
-        opening = opening[:SUGGESTION_OPENING] + "…"
-    return f"{entry.question}：{opening}"
+    return f"{entry.question}：{clip(entry.answer, SUGGESTION_OPENING + 1)}"
 
 
 def feedback_buttons(question_id: int, lang: str) -> Markup | None:
