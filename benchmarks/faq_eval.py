@@ -2,7 +2,7 @@
 
     python benchmarks/faq_eval.py                      # both halves, as the public and as staff
     python benchmarks/faq_eval.py --split tune -v      # and every failure of the tuning half
-    python benchmarks/faq_eval.py --split holdout5     # the fresh held-out set (report only)
+    python benchmarks/faq_eval.py --split holdout6     # the fresh held-out set (report only)
     python benchmarks/faq_eval.py --tune [--write]     # cross-validate on the tuning half
     python benchmarks/faq_eval.py --check              # expected entries exist, facts verbatim
 
@@ -13,9 +13,10 @@ three times while the method changed, so it is tuning data now), and the second 
 third round).  The third round's fresh set ``benchmarks/data/faq_eval_holdout3.yaml`` was
 never tuned on during the third and fourth rounds (run twice in each, see its ``.runs.md``);
 it is tuning data since the fifth round.  The fourth round's fresh set
-``benchmarks/data/faq_eval_holdout4.yaml`` was run twice in the fourth round and is kept
-unlisted; the fifth round's fresh set is ``benchmarks/data/faq_eval_holdout5.yaml``
-(``--split holdout5``): never tuned on, its failures are never listed.
+``benchmarks/data/faq_eval_holdout4.yaml`` was run twice in the fourth round and the fifth
+round's ``benchmarks/data/faq_eval_holdout5.yaml`` three times in the fifth; both are kept
+unlisted.  The sixth round's fresh set is ``benchmarks/data/faq_eval_holdout6.yaml``
+(``--split holdout6``): never tuned on, its failures are never listed.
 Each holds
 
 * ``in_scope``: ``{q, expect, source}``; top-1 = answered with the expected entry, top-3 =
@@ -79,8 +80,9 @@ SPLITS = {"tune": DATA / "faq_eval.yaml", "holdout": DATA / "faq_eval_holdout.ya
           "holdout2": DATA / "faq_eval_holdout2.yaml",
           "holdout3": DATA / "faq_eval_holdout3.yaml",
           "holdout4": DATA / "faq_eval_holdout4.yaml",
-          "holdout5": DATA / "faq_eval_holdout5.yaml"}
-NEVER_LISTED = frozenset({"holdout4", "holdout5"})  # their failures are never printed
+          "holdout5": DATA / "faq_eval_holdout5.yaml",
+          "holdout6": DATA / "faq_eval_holdout6.yaml"}
+NEVER_LISTED = frozenset({"holdout4", "holdout5", "holdout6"})  # their failures are never printed
 SECTIONS = ("in_scope", "statutes", "near_domain", "ip_other", "out_of_scope")
 
 
