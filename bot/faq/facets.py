@@ -79,6 +79,11 @@ class Facets:
     the statutes and documents are China's, so an entry that names none of them does not
     answer "日本外观设计能保护多少年" (see :meth:`Matcher.features`)."""
 
+    guards: tuple[Guard, ...] = ()
+    """Questions that ask for something only some texts can give (``guards:`` of
+    ``synonyms.yaml``): "驰名商标认定有奖励吗" is not answered by an article that speaks of no
+    reward (see :meth:`Matcher.features`)."""
+
     def in_domain(self, text: str) -> bool:
         """Whether the normalised ``text`` names a domain term."""
         joined = compact(text)
@@ -87,17 +92,16 @@ class Facets:
     def names_abroad(self, text: str) -> bool:
         """Whether the normalised ``text`` names a jurisdiction outside China (an English
         term only as a whole word: "us" is not in "must")."""
-        if not self.abroad:
-            return False
-        words, runs = _abroad_finders(self.abroad)
-        return bool((runs and runs.search(compact(text))) or (words and words.search(text)))
+        return names_any(self.abroad, text)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Facets:
         """Read ``facets: {group: {value: [term, ...]}}``, ``domain: [term, ...]`` and
-        ``abroad: [term, ...]`` (terms are cleaned)."""
+        ``abroad: [term, ...]`` and ``guards: {name: {ask: [term, ...], answer: [term, ...]}}``
+        (terms are cleaned)."""
         domain_terms = _term_list(data, "domain")
         abroad_terms = _term_list(data, "abroad")
+        guards = _guards(data)
         raw = data.get("facets") or {}
         if not isinstance(raw, Mapping):
             raise ValueError("'facets' must map group names to {value: [terms]}")
@@ -114,7 +118,7 @@ class Facets:
                     raise ValueError(f"facet {name!r}: value {value!r} has an empty term")
                 parsed.append((str(value), cleaned))
             groups.append(Facet(str(name), tuple(parsed)))
-        return cls(tuple(groups), domain_terms, abroad_terms)
+        return cls(tuple(groups), domain_terms, abroad_terms, guards)
 
     @classmethod
     def from_file(cls, path: Path = SYNONYMS_FILE) -> Facets:
@@ -140,6 +144,46 @@ class Facets:
         return sum(1 for q, e in zip(query, entry, strict=True) if q and e and not q & e)
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A question naming one of ``ask`` wants what only a text naming one of ``answer``
+    gives: "…有奖励吗" asks for a reward, "…多少钱" for an amount in yuan."""
+
+    name: str
+    ask: tuple[str, ...]
+    answer: tuple[str, ...]
+
+    def asked(self, question: str) -> bool:
+        return names_any(self.ask, question)
+
+    def given(self, text: str) -> bool:
+        return names_any(self.answer, text)
+
+
+def names_any(terms: tuple[str, ...], text: str) -> bool:
+    """Whether the normalised ``text`` names one of ``terms`` (an English term only as a
+    whole word: "us" is not in "must")."""
+    if not terms:
+        return False
+    words, runs = _term_finders(terms)
+    return bool((runs and runs.search(compact(text))) or (words and words.search(text)))
+
+
+def _guards(data: Mapping[str, object]) -> tuple[Guard, ...]:
+    raw = data.get("guards") or {}
+    if not isinstance(raw, Mapping):
+        raise ValueError("'guards' must map names to {ask: [terms], answer: [terms]}")
+    found: list[Guard] = []
+    for name, body in raw.items():
+        if not isinstance(body, Mapping):
+            raise ValueError(f"guard {name!r} must map 'ask' and 'answer' to terms")
+        ask, answer = _term_list(body, "ask"), _term_list(body, "answer")
+        if not ask or not answer:
+            raise ValueError(f"guard {name!r} needs 'ask' and 'answer' terms")
+        found.append(Guard(str(name), ask, answer))
+    return tuple(found)
+
+
 def _term_list(data: Mapping[str, object], key: str) -> tuple[str, ...]:
     terms = data.get(key) or []
     if not isinstance(terms, list):
@@ -147,8 +191,8 @@ def _term_list(data: Mapping[str, object], key: str) -> tuple[str, ...]:
     return tuple(t for t in (compact(clean(str(d))) for d in terms) if t)
 
 
-@functools.lru_cache(maxsize=8)
-def _abroad_finders(terms: tuple[str, ...]
+@functools.lru_cache(maxsize=16)
+def _term_finders(terms: tuple[str, ...]
                     ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """English terms as whole words (in the text with its spaces), the others anywhere (in
     the compacted text)."""

@@ -348,6 +348,9 @@ class Matcher:
         # it is a region's document, whose programmes are its subject (Shanghai's overseas
         # talent, its overseas disputes). What China's statutes say does not answer for Japan.
         abroad: list[bool] = []
+        # per guard, whether an entry gives what such a question asks for (a routing entry
+        # says where to ask, so it always may)
+        guarded: list[list[bool]] = [[] for _ in self._facets.guards]
         self._exact: dict[str, list[int]] = {}
         norm = self._normalize
         for index, entry in enumerate(entries):
@@ -383,8 +386,11 @@ class Matcher:
             a_texts.append(answer)
             region = norm(entry.source.region or "")
             signatures.append(self._facets.signature([*questions, *tags, region]))
+            whole = "\n".join((*questions, *tags, answer))
             abroad.append(entry.kind == "route" or bool(entry.source.region)
-                          or self._facets.names_abroad("\n".join((*questions, *tags, answer))))
+                          or self._facets.names_abroad(whole))
+            for guard, gives in zip(self._facets.guards, guarded, strict=True):
+                gives.append(entry.kind == "route" or guard.given(whole))
 
         self._ascii_words: dict[str, int] = {}
         self._q = _Index(q_texts, self._ascii_words)
@@ -409,6 +415,7 @@ class Matcher:
         groups = len(self._facets.groups)
         self._signatures = np.asarray(signatures, dtype=np.int64).reshape(n, groups)
         self._abroad = np.asarray(abroad, dtype=bool)
+        self._gives = [np.asarray(g, dtype=bool) for g in guarded]
         audiences = np.array([e.audience for e in entries], dtype=object)
         self._masks: dict[str, np.ndarray] = {
             viewer: np.isin(audiences, sorted(allowed_audiences(viewer))) for viewer in VIEWERS
@@ -662,6 +669,9 @@ class Matcher:
             # China's statutes and documents do not say what the law is in Japan: an entry
             # that names no jurisdiction outside China is at most suggested
             conflict = conflict | ~self._abroad
+        for guard, gives in zip(self._facets.guards, self._gives, strict=True):
+            if guard.asked(normalized):  # "驰名商标认定有奖励吗": not by a text on no reward
+                conflict = conflict | ~gives
         return {
             "coverage": coverage / total,
             "answer": answer / total,

@@ -509,3 +509,38 @@ def test_china_s_law_is_at_most_suggested_for_a_question_about_another_country()
     assert matcher.match("海外商标注册找谁", "public").status == "answer"
     # an English word only as a whole word: "us" in "must" names nothing
     assert not facets.names_abroad("you must") and facets.names_abroad("made in the us")
+
+
+def test_a_question_asking_for_a_reward_or_an_amount_is_not_answered_by_a_text_with_none() -> None:
+    from bot.faq.model import Entry, Source
+
+    law = Source("law", "商标法（测试）", "全国人民代表大会常务委员会", None, None, None)
+    scope = Source("scope", "知识范围（测试）", "知识产权服务助手", None, None, None)
+    kb = KnowledgeBase.of([
+        Entry("well-known", "驰名商标怎么认定", ("驰名商标 认定",),
+              "认定驰名商标应当考虑相关公众对该商标的知晓程度。", law, "everyone"),
+        Entry("damages", "商标侵权赔偿多少", ("商标侵权 赔偿数额",),
+              "赔偿数额难以确定的，由人民法院判决给予五百万元以下的赔偿。", law, "everyone"),
+        Entry("route-rewards", "有哪些奖励和补助", ("奖励 补助 政策",),
+              "各地奖励和补助政策不在本知识库，请咨询当地知识产权部门。", scope, "everyone",
+              kind="route"),
+    ])
+    config = MatcherConfig(answer_threshold=0.1, margin=0.0, confident_threshold=2.0,
+                           suggest_threshold=0.05)
+    facets = Facets.from_mapping({"guards": {
+        "reward": {"ask": ["奖励", "补助"], "answer": ["奖励", "补助", "报酬"]},
+        # terms in their canonical form: the shipped synonyms read 钱 as 经费
+        "amount": {"ask": ["多少经费", "cost"], "answer": ["元"]}}})
+    matcher = Matcher(kb, config, facets=facets)
+    # the article answers how a well-known mark is recognised, not whether that is rewarded
+    assert matcher.match("驰名商标怎么认定", "public").status == "answer"
+    rewarded = matcher.match("驰名商标认定有奖励吗", "public")
+    assert rewarded.status != "answer" or ids(rewarded)[0] == "route-rewards"
+    assert "well-known" not in ids(rewarded)[:1] or rewarded.status == "suggest"
+    # an amount is asked: a text that states one in yuan may answer, one that states none not
+    assert matcher.match("驰名商标认定要多少钱", "public").status != "answer"
+    assert ids(matcher.match("商标侵权赔偿多少钱", "public"))[:1] == ["damages"]
+    assert matcher.match("商标侵权赔偿多少钱", "public").status == "answer"
+    assert facets.guards[1].asked("what does it cost") and not facets.guards[1].asked("costume")
+    with pytest.raises(ValueError, match="guard"):
+        Facets.from_mapping({"guards": {"reward": {"ask": ["奖励"]}}})
