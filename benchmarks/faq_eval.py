@@ -15,7 +15,9 @@ never tuned on during the third and fourth rounds (run twice in each, see its ``
 it is tuning data since the fifth round.  The fourth round's fresh set
 ``benchmarks/data/faq_eval_holdout4.yaml`` was run twice in the fourth round and the fifth
 round's ``benchmarks/data/faq_eval_holdout5.yaml`` three times in the fifth; both are kept
-unlisted.  The sixth round's fresh set is ``benchmarks/data/faq_eval_holdout6.yaml``
+unlisted.  ``benchmarks/data/faq_eval_tune6.yaml`` is tuning data added in the sixth round
+(situational statute questions on 219 articles, more near-domain and in-scope questions).
+The sixth round's fresh set is ``benchmarks/data/faq_eval_holdout6.yaml``
 (``--split holdout6``): never tuned on, its failures are never listed.
 Each holds
 
@@ -77,6 +79,7 @@ from bot.faq.tiers import (  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 SPLITS = {"tune": DATA / "faq_eval.yaml", "holdout": DATA / "faq_eval_holdout.yaml",
+          "tune6": DATA / "faq_eval_tune6.yaml",
           "holdout2": DATA / "faq_eval_holdout2.yaml",
           "holdout3": DATA / "faq_eval_holdout3.yaml",
           "holdout4": DATA / "faq_eval_holdout4.yaml",
@@ -289,9 +292,10 @@ def _value(o: Outcome) -> float:
 
 
 def tuning_cases() -> dict[str, list[dict]]:
-    """The tuning data: the tuning half and the held-out sets of the first three rounds."""
+    """The tuning data: the tuning half, the held-out sets of the first three rounds and the
+    sixth round's added tuning set."""
     pooled: dict[str, list[dict]] = {s: [] for s in SECTIONS}
-    for split in ("tune", "holdout", "holdout2", "holdout3"):
+    for split in ("tune", "holdout", "holdout2", "holdout3", "tune6"):
         for section, cases in load_split(SPLITS[split]).items():
             pooled[section] += cases
     return pooled
