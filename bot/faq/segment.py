@@ -113,7 +113,11 @@ class WordSegmenter:
                 domain[word] = DOMAIN_FREQ
         for word in list(domain):
             for i in range(1, len(word)):
-                domain.setdefault(word[:i], 0)
+                # a prefix only (frequency 0) where no general word has it: a 0 here would
+                # hide the general word "接" behind the domain word "接受", and "直接发"
+                # would be cut 直 / 接发
+                if word[:i] not in domain and word[:i] not in general:
+                    domain[word[:i]] = 0
         self._domain = frozenset(w for w, f in domain.items() if f)
         self._light = light
         tokenizer = jieba.Tokenizer()

@@ -139,6 +139,14 @@ def test_segmenter_keeps_domain_words_whole() -> None:
     assert segmenter.words("服务专员任期") == ["服务专员", "任期"]  # no "员任"
 
 
+def test_a_domain_word_does_not_hide_the_general_words_it_starts_with() -> None:
+    # "发明专利" in the lexicon makes "发" a prefix; it stays the general word it is, so
+    # "直接发" is 直接 / 发 and not 直 / 接发 (a rare pair drowning the question)
+    segmenter = WordSegmenter(["发明专利", "服务专员"])
+    assert segmenter.words("可以直接发个快递") == ["可以", "直接", "发", "个", "快递"]
+    assert segmenter.words("服务专员发明专利") == ["服务专员", "发明专利"]
+
+
 def test_segmenter_cuts_colloquial_filler_into_general_words() -> None:
     words = WordSegmenter(["服务专员"]).words("服务专员多久去一趟企业")
     assert words[0] == "服务专员" and "一趟" in words and "企业" in words
