@@ -267,7 +267,7 @@ STATUTE_SCORING = {
     "subword_factor": [0.3],
 }
 STATUTE_DECISION = {
-    "answer_threshold": [0.15, 0.2],
+    "answer_threshold": [0.06, 0.1, 0.15, 0.2],
     "margin": [0.02, 0.04],
     "min_confidence": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
     "override_ratio": [math.inf, 1.3, 1.7],
