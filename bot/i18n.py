@@ -12,8 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 CATALOG_PATH = Path(__file__).with_name("messages.yaml")
@@ -25,6 +23,10 @@ class CatalogError(Exception):
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
+    # imported here: `ipbot --help` and the CLI's one-line errors before any text is needed
+    # should not pay for PyYAML (benchmarks/cli_startup.py)
+    import yaml
+
     # libyaml's loader when PyYAML has it: the catalog is read by every process at start
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data = yaml.load(CATALOG_PATH.read_text(encoding="utf-8"), Loader=loader)
