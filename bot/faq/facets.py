@@ -94,6 +94,14 @@ class Facets:
         term only as a whole word: "us" is not in "must")."""
         return names_any(self.abroad, text)
 
+    def all_guards(self) -> tuple[Guard, ...]:
+        """The ``guards:`` and, first, the jurisdiction guard: a question naming a country
+        outside China is answered only by a text naming one, or by a region's document (its
+        programmes abroad are its subject)."""
+        if not self.abroad:
+            return self.guards
+        return (Guard("abroad", self.abroad, self.abroad, region_gives=True), *self.guards)
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Facets:
         """Read ``facets: {group: {value: [term, ...]}}``, ``domain: [term, ...]`` and
@@ -152,6 +160,8 @@ class Guard:
     name: str
     ask: tuple[str, ...]
     answer: tuple[str, ...]
+    region_gives: bool = False
+    """Whether a region's own document gives it whatever it says (the jurisdiction guard)."""
 
     def asked(self, question: str) -> bool:
         return names_any(self.ask, question)

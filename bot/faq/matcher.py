@@ -343,14 +343,12 @@ class Matcher:
         texts: list[str] = []  # every distinct compact question of every entry
         entry_start: list[int] = []
         signatures: list[tuple[int, ...]] = []
-        # whether an entry may answer a question that names a jurisdiction outside China: it
-        # names one too; or it routes the question (where to go, not what the law is); or
-        # it is a region's document, whose programmes are its subject (Shanghai's overseas
-        # talent, its overseas disputes). What China's statutes say does not answer for Japan.
-        abroad: list[bool] = []
-        # per guard, whether an entry gives what such a question asks for (a routing entry
-        # says where to ask, so it always may)
-        guarded: list[list[bool]] = [[] for _ in self._facets.guards]
+        # per guard, whether an entry gives what such a question asks for: it names it (a
+        # reward; a jurisdiction outside China); or it routes the question (where to go, not
+        # what the law is); or, for the jurisdiction guard, it is a region's document, whose
+        # programmes are its subject (Shanghai's overseas talent, its overseas disputes)
+        self._guards = self._facets.all_guards()
+        guarded: list[list[bool]] = [[] for _ in self._guards]
         self._exact: dict[str, list[int]] = {}
         norm = self._normalize
         for index, entry in enumerate(entries):
@@ -387,10 +385,9 @@ class Matcher:
             region = norm(entry.source.region or "")
             signatures.append(self._facets.signature([*questions, *tags, region]))
             whole = "\n".join((*questions, *tags, answer))
-            abroad.append(entry.kind == "route" or bool(entry.source.region)
-                          or self._facets.names_abroad(whole))
-            for guard, gives in zip(self._facets.guards, guarded, strict=True):
-                gives.append(entry.kind == "route" or guard.given(whole))
+            for guard, gives in zip(self._guards, guarded, strict=True):
+                regional = guard.region_gives and bool(entry.source.region)
+                gives.append(entry.kind == "route" or regional or guard.given(whole))
 
         self._ascii_words: dict[str, int] = {}
         self._q = _Index(q_texts, self._ascii_words)
@@ -414,7 +411,6 @@ class Matcher:
         self._entry_end = np.append(self._entry_start[1:], len(texts)).astype(np.intp)
         groups = len(self._facets.groups)
         self._signatures = np.asarray(signatures, dtype=np.int64).reshape(n, groups)
-        self._abroad = np.asarray(abroad, dtype=bool)
         self._gives = [np.asarray(g, dtype=bool) for g in guarded]
         audiences = np.array([e.audience for e in entries], dtype=object)
         self._masks: dict[str, np.ndarray] = {
@@ -665,12 +661,10 @@ class Matcher:
         if self._prior is not None:
             facet = facet * self._prior
         conflict = np.zeros(n, dtype=bool) if found is None else found[1]
-        if self._facets.names_abroad(normalized):
-            # China's statutes and documents do not say what the law is in Japan: an entry
-            # that names no jurisdiction outside China is at most suggested
-            conflict = conflict | ~self._abroad
-        for guard, gives in zip(self._facets.guards, self._gives, strict=True):
-            if guard.asked(normalized):  # "驰名商标认定有奖励吗": not by a text on no reward
+        for guard, gives in zip(self._guards, self._gives, strict=True):
+            # "日本外观设计能保护多少年", "驰名商标认定有奖励吗": an entry that does not give what
+            # is asked for (a country outside China, a reward) is at most suggested
+            if guard.asked(normalized):
                 conflict = conflict | ~gives
         return {
             "coverage": coverage / total,
