@@ -350,7 +350,15 @@ class Matcher:
         self._guards = self._facets.all_guards()
         guarded: list[list[bool]] = [[] for _ in self._guards]
         self._exact: dict[str, list[int]] = {}
-        norm = self._normalize
+        seen_forms: dict[str, str] = {}  # tags, regions and shared alternates recur
+        label_signatures: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+        def norm(text: str) -> str:
+            form = seen_forms.get(text)
+            if form is None:
+                form = seen_forms[text] = self._normalize(text)
+            return form
+
         for index, entry in enumerate(entries):
             qs = [*entry.questions, *([entry.question_en] if entry.question_en else [])]
             questions = [norm(q) for q in qs]
@@ -383,7 +391,13 @@ class Matcher:
             q_texts.append(" ".join((*questions, *tags)))
             a_texts.append(answer)
             region = norm(entry.source.region or "")
-            signatures.append(self._facets.signature([*questions, *tags, region]))
+            # a term never spans two texts, so the signature of several is the union of theirs
+            labels = (*tags, region)
+            shared = label_signatures.get(labels)
+            if shared is None:
+                shared = label_signatures[labels] = self._facets.signature(labels)
+            own_signature = self._facets.signature(questions)
+            signatures.append(tuple(a | b for a, b in zip(own_signature, shared, strict=True)))
             whole = "\n".join((*questions, *tags, answer))
             for guard, gives in zip(self._guards, guarded, strict=True):
                 regional = guard.region_gives and bool(entry.source.region)

@@ -218,6 +218,24 @@ def test_an_article_answers_when_no_curated_entry_does(answerer: Answerer, book)
     assert answerer.entry(entry.id) == entry
 
 
+@pytest.mark.parametrize(("question", "article", "status"), [
+    # everyday words for the articles' terms (the expansions of synonyms.yaml): 春节放假 is a
+    # 法定休假日, a 律师函 sent to frighten is 滥用专利权, a 水印 is 权利管理信息, and a father's
+    # mark passes to his heir by 移转 — none of these words is in the article
+    ("期限最后一天是春节放假，会不会就过期了", "cn-patent-rules-2023-5", "answer"),
+    ("有人到处给我们客户发律师函吓唬人，说我们侵犯他专利，专利法管不管",
+     "cn-patent-law-2020-20", "answer"),
+    ("我们的作品被人裁掉了水印又发出来，算什么行为", "cn-copyright-law-2020-51", None),
+    ("我爸去世了，他名下的注册商标怎么转到我名下", "cn-trademark-rules-2014-32", None),
+])
+def test_a_situation_in_everyday_words_finds_its_article(
+        answerer: Answerer, question: str, article: str, status: str | None) -> None:
+    result = answerer.match(question, "public")
+    assert result.best is not None and result.best.entry.id == article
+    if status is not None:
+        assert result.status == status
+
+
 def test_far_out_of_domain_is_not_answered_by_either_tier(answerer: Answerer) -> None:
     for question in ("明天杭州天气怎么样", "高铁票怎么退", "讲个笑话"):
         assert answerer.match(question, "public").status != "answer", question
