@@ -4,7 +4,8 @@
     python benchmarks/faq_eval.py --split tune -v      # and every failure of the tuning half
     python benchmarks/faq_eval.py --split holdout6     # the fresh held-out set (report only)
     python benchmarks/faq_eval.py --tune [--write]     # cross-validate on the tuning half
-    python benchmarks/faq_eval.py --check              # expected entries exist, facts verbatim
+    python benchmarks/faq_eval.py --check              # expected entries exist, facts verbatim,
+                                                       # no dead expansion term
 
 The evaluation set has two halves: ``benchmarks/data/faq_eval.yaml`` (tuning) and
 ``benchmarks/data/faq_eval_holdout.yaml`` (the first round's held-out half; it was looked at
@@ -60,7 +61,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.faq.config import MatcherConfig  # noqa: E402
-from bot.faq.loader import load_folder  # noqa: E402
+from bot.faq.loader import expansion_problems, load_folder  # noqa: E402
 from bot.faq.matcher import (  # noqa: E402
     CONFIDENCE_FEATURES,
     Matcher,
@@ -480,7 +481,8 @@ def _summary(outcomes: list[Outcome]) -> None:
 
 
 def check(kb, answerer: Answerer) -> int:  # type: ignore[no-untyped-def]
-    """Every expected entry exists; every statute fact is verbatim in the cited article."""
+    """Every expected entry exists; every statute fact is verbatim in the cited article;
+    every expansion term of the vocabulary is held by some entry or article."""
     problems: list[str] = []
     book = kb.statutes
     for split, path in SPLITS.items():
@@ -507,8 +509,10 @@ def check(kb, answerer: Answerer) -> int:  # type: ignore[no-untyped-def]
                 art = found.article(int(other["article"])) if found else None
                 if art is None or not all(str(f) in art.text for f in other["facts"]):
                     problems.append(f"{split}: {case['q']}: also {other} is not verbatim")
+    problems += [str(p) for p in expansion_problems(kb)]
     print("\n".join(problems) or "evaluation files: all expected entries exist, all facts "
-                                  "are verbatim in the cited articles")
+                                  "are verbatim in the cited articles; every expansion term "
+                                  "is held by some entry or article")
     return 1 if problems else 0
 
 
@@ -528,7 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="with --tune: save the settings")
     parser.add_argument("--check", action="store_true",
                         help="check the evaluation files: expected entries exist, statute "
-                             "facts are verbatim in the cited article")
+                             "facts are verbatim in the cited article; and that every "
+                             "expansion term of the vocabulary is held somewhere")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()

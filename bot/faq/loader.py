@@ -56,7 +56,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.faq.duplicates import NEAR_DUPLICATE_RATIO, QuestionText, find_duplicates
 from bot.faq.model import AUDIENCES, KINDS, Audience, Entry, Kind, KnowledgeBase, Source
-from bot.faq.normalize import SynonymTable, compact, normalize
+from bot.faq.normalize import SYNONYMS_FILE, SynonymTable, compact, default_synonyms, normalize
 from bot.faq.problems import KnowledgeError, Problem
 from bot.faq.statutes import CITATION, StatuteBook, load_statutes, parse_chinese_number
 
@@ -557,6 +557,9 @@ def _problem_order(files: list[Path], folder: Path) -> Callable[[Problem], tuple
     return lambda p: (rank.get(p.file, -1), p.line, p.message)
 
 
+_EXPAND_RULE: Final = re.compile(r"^  (\S[^:#]*):\s*\[")
+
+
 def lint_folder(
     path: str | Path,
     *,
@@ -565,6 +568,42 @@ def lint_folder(
 ) -> list[Problem]:
     """Every problem in the knowledge folder, in file and line order (empty when clean)."""
     problems, _ = _analyse(Path(path), near_duplicate_ratio, synonyms)
+    return problems
+
+
+def expansion_problems(kb: KnowledgeBase, file: Path = SYNONYMS_FILE) -> list[Problem]:
+    """Terms of the ``expand:`` rules that no entry and no statute article of ``kb`` holds:
+    an expansion adds only evidence that a text holds its terms, so such a term never helps
+    (a misspelt statutory phrase, or one the normaliser rewrites into something else).
+
+    A check of the shipped vocabulary against the shipped folder (a unit test and
+    ``benchmarks/faq_eval.py --check`` run it), not of a folder: another folder may well
+    hold none of a statute's terms."""
+    table = default_synonyms()
+    texts: list[str] = []
+    for entry in kb.entries:
+        texts.extend(compact(normalize(t, table)) for t in (*entry.questions, entry.answer))
+    if kb.statutes is not None:
+        for statute in kb.statutes:
+            texts.extend(compact(normalize(a.text, table)) for a in statute.articles)
+    held = "\n".join(texts)
+    source = file.read_text(encoding="utf-8")
+    lines: dict[str, int] = {}
+    in_expand = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        if line and not line[0].isspace() and not line.startswith("#"):
+            in_expand = line.startswith("expand:")
+        elif in_expand and (m := _EXPAND_RULE.match(line)):
+            lines.setdefault(m.group(1), number)
+    raw_rules = (yaml.safe_load(source) or {}).get("expand") or {}
+    problems: list[Problem] = []
+    for trigger, terms in raw_rules.items():
+        for term in terms:
+            form = compact(normalize(str(term), table))
+            if form and form not in held:
+                problems.append(Problem(file.name, lines.get(str(trigger), 0),
+                                        f"expansion of '{trigger}': no entry or article "
+                                        f"holds '{term}' (normalised '{form}')"))
     return problems
 
 

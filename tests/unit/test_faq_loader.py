@@ -379,3 +379,17 @@ def test_parallel_questions_for_other_regions_are_not_duplicates(tmp_path: Path)
     )
     write(tmp_path, "a.yaml", knowledge_file([shanghai, jiyuan]))
     assert lint_folder(tmp_path) == []
+
+
+def test_lint_names_an_expansion_term_that_nothing_holds(tmp_path: Path) -> None:
+    from bot.faq.loader import expansion_problems
+
+    kb = load_folder(Path(__file__).resolve().parents[2] / "knowledge")
+    vocabulary = tmp_path / "synonyms.yaml"
+    vocabulary.write_text("synonyms:\n  专利: [专利权]\nexpand:\n  # a comment\n"
+                          "  交重复: [重缴, 重复缴纳的滞纳罚金]\n  多久公开: [公布]\n",
+                          encoding="utf-8")
+    problems = expansion_problems(kb, vocabulary)
+    assert [(p.file, p.line) for p in problems] == [("synonyms.yaml", 5)]
+    assert "重复缴纳的滞纳罚金" in problems[0].message and "交重复" in problems[0].message
+    assert expansion_problems(kb) == []  # the shipped vocabulary has no dead term
