@@ -56,7 +56,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.faq.duplicates import NEAR_DUPLICATE_RATIO, QuestionText, find_duplicates
 from bot.faq.model import AUDIENCES, KINDS, Audience, Entry, Kind, KnowledgeBase, Source
-from bot.faq.normalize import SYNONYMS_FILE, SynonymTable, compact, default_synonyms, normalize
+from bot.faq.normalize import SYNONYMS_FILE, SynonymTable, compact, normalize
 from bot.faq.problems import KnowledgeError, Problem
 from bot.faq.statutes import CITATION, StatuteBook, load_statutes, parse_chinese_number
 
@@ -557,9 +557,6 @@ def _problem_order(files: list[Path], folder: Path) -> Callable[[Problem], tuple
     return lambda p: (rank.get(p.file, -1), p.line, p.message)
 
 
-_EXPAND_RULE: Final = re.compile(r"^  (\S[^:#]*):\s*\[")
-
-
 def lint_folder(
     path: str | Path,
     *,
@@ -572,38 +569,58 @@ def lint_folder(
 
 
 def expansion_problems(kb: KnowledgeBase, file: Path = SYNONYMS_FILE) -> list[Problem]:
-    """Terms of the ``expand:`` rules that no entry and no statute article of ``kb`` holds:
-    an expansion adds only evidence that a text holds its terms, so such a term never helps
-    (a misspelt statutory phrase, or one the normaliser rewrites into something else).
+    """What is wrong with the ``expand:`` rules of the vocabulary ``file``: a term that no
+    entry and no statute article of ``kb`` holds (an expansion adds only the evidence that a
+    text holds its terms, so such a term never helps: a misspelt statutory phrase, or one
+    the normaliser rewrites into something else or into nothing), a trigger given twice (the
+    last one wins), a rule that is not a trigger with a list of terms.
 
     A check of the shipped vocabulary against the shipped folder (a unit test and
-    ``benchmarks/faq_eval.py --check`` run it), not of a folder: another folder may well
+    ``benchmarks/faq_eval.py --check`` run it), not of any folder: another folder may well
     hold none of a statute's terms."""
-    table = default_synonyms()
+    source = file.read_text(encoding="utf-8")
+    table = SynonymTable.from_mapping(yaml.safe_load(source) or {})
     texts: list[str] = []
     for entry in kb.entries:
-        texts.extend(compact(normalize(t, table)) for t in (*entry.questions, entry.answer))
+        texts.extend(compact(normalize(t, table)) for t in (
+            *entry.questions, entry.question_en or "", *entry.tags, entry.answer,
+            entry.answer_en or ""))
     if kb.statutes is not None:
         for statute in kb.statutes:
             texts.extend(compact(normalize(a.text, table)) for a in statute.articles)
     held = "\n".join(texts)
-    source = file.read_text(encoding="utf-8")
-    lines: dict[str, int] = {}
-    in_expand = False
-    for number, line in enumerate(source.splitlines(), start=1):
-        if line and not line[0].isspace() and not line.startswith("#"):
-            in_expand = line.startswith("expand:")
-        elif in_expand and (m := _EXPAND_RULE.match(line)):
-            lines.setdefault(m.group(1), number)
-    raw_rules = (yaml.safe_load(source) or {}).get("expand") or {}
+    root = yaml.compose(source)
+    rules = next((value for key, value in root.value
+                  if isinstance(key, ScalarNode) and key.value == "expand"), None) \
+        if isinstance(root, MappingNode) else None
+    if not isinstance(rules, MappingNode):
+        return []
     problems: list[Problem] = []
-    for trigger, terms in raw_rules.items():
-        for term in terms:
-            form = compact(normalize(str(term), table))
-            if form and form not in held:
-                problems.append(Problem(file.name, lines.get(str(trigger), 0),
-                                        f"expansion of '{trigger}': no entry or article "
-                                        f"holds '{term}' (normalised '{form}')"))
+    first: dict[str, int] = {}
+
+    def problem(node: Node, message: str) -> None:
+        problems.append(Problem(file.name, node.start_mark.line + 1, message))
+
+    for key, value in rules.value:
+        trigger = key.value if isinstance(key, ScalarNode) else None
+        if not isinstance(trigger, str) or not trigger.strip():
+            problem(key, "an expansion's trigger must be a word")
+            continue
+        if trigger in first:
+            problem(key, f"expansion '{trigger}' is also at line {first[trigger]}")
+        first.setdefault(trigger, key.start_mark.line + 1)
+        if not isinstance(value, SequenceNode) or not value.value or not all(
+                isinstance(t, ScalarNode) for t in value.value):
+            problem(value, f"expansion '{trigger}' needs a list of terms")
+            continue
+        for node in value.value:
+            term = str(node.value)
+            form = compact(normalize(term, table))
+            if not form:
+                problem(node, f"expansion of '{trigger}': '{term}' normalises to nothing")
+            elif form not in held:
+                problem(node, f"expansion of '{trigger}': no entry or article holds "
+                              f"'{term}' (normalised '{form}')")
     return problems
 
 

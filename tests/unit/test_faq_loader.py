@@ -386,10 +386,19 @@ def test_lint_names_an_expansion_term_that_nothing_holds(tmp_path: Path) -> None
 
     kb = load_folder(Path(__file__).resolve().parents[2] / "knowledge")
     vocabulary = tmp_path / "synonyms.yaml"
-    vocabulary.write_text("synonyms:\n  专利: [专利权]\nexpand:\n  # a comment\n"
-                          "  交重复: [重缴, 重复缴纳的滞纳罚金]\n  多久公开: [公布]\n",
-                          encoding="utf-8")
+    vocabulary.write_text(
+        "synonyms:\n  重缴: [交两遍]\ndrop:\n  - 的\nexpand:\n  # a comment\n"
+        "  交重复: [交两遍, 重复缴纳的滞纳罚金]\n"   # line 7: the first is held once rewritten
+        "  '多久公开': [公布]\n"                     # line 8: quoted, held
+        "  太贵: 不是列表\n"                          # line 9: not a list
+        "  退费:\n    - 退款\n    - 的\n"            # lines 10-12: block list; 的 is dropped
+        "  交重复: [退款]\n",                         # line 13: given twice
+        encoding="utf-8")
     problems = expansion_problems(kb, vocabulary)
-    assert [(p.file, p.line) for p in problems] == [("synonyms.yaml", 5)]
-    assert "重复缴纳的滞纳罚金" in problems[0].message and "交重复" in problems[0].message
+    assert [(p.file, p.line) for p in problems] == [
+        ("synonyms.yaml", 7), ("synonyms.yaml", 9), ("synonyms.yaml", 12),
+        ("synonyms.yaml", 13)]
+    dead, not_list, nothing, twice = (p.message for p in problems)
+    assert "重复缴纳的滞纳罚金" in dead and "交重复" in dead
+    assert "list" in not_list and "nothing" in nothing and "line 7" in twice
     assert expansion_problems(kb) == []  # the shipped vocabulary has no dead term

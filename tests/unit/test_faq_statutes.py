@@ -220,12 +220,13 @@ def test_an_article_answers_when_no_curated_entry_does(answerer: Answerer, book)
 
 @pytest.mark.parametrize(("question", "article", "status"), [
     # everyday words for the articles' terms (the expansions of synonyms.yaml): 春节放假 is a
-    # 法定休假日, a 律师函 sent to frighten is 滥用专利权, a 水印 is 权利管理信息, and a father's
-    # mark passes to his heir by 移转 — none of these words is in the article
+    # 法定休假日, a 律师函 sent to frighten is 滥用专利权, asking again on the same grounds is
+    # 同样的理由和证据, and a father's mark passes to his heir by 移转 — none of these words
+    # is in the article, and each case fails without the expansions
     ("期限最后一天是春节放假，会不会就过期了", "cn-patent-rules-2023-5", "answer"),
     ("有人到处给我们客户发律师函吓唬人，说我们侵犯他专利，专利法管不管",
      "cn-patent-law-2020-20", "answer"),
-    ("我们的作品被人裁掉了水印又发出来，算什么行为", "cn-copyright-law-2020-51", None),
+    ("上次的无效请求没成功，同样的理由和证据再提一次行不行", "cn-patent-rules-2023-70", "answer"),
     ("我爸去世了，他名下的注册商标怎么转到我名下", "cn-trademark-rules-2014-32", None),
 ])
 def test_a_situation_in_everyday_words_finds_its_article(
@@ -234,6 +235,27 @@ def test_a_situation_in_everyday_words_finds_its_article(
     assert result.best is not None and result.best.entry.id == article
     if status is not None:
         assert result.status == status
+
+
+@pytest.mark.parametrize(("question", "unwanted"), [
+    ("我被告知专利申请要补材料", "被控侵权人"),  # 被告 inside 被告知
+    ("服务专员上班时间能来企业吗", "职务作品"),  # 上班时 inside 上班时间
+    ("特派员在哪个地方办公", "管辖"),
+    ("本地名额有多少", "行政区划的地名"),  # 地名 inside 本地名额
+    ("生产地址变更要备案吗", "地理标志"),  # 产地 inside 生产地址
+    ("一起报名参加培训", "一件申请"),
+    ("申报价值怎么填", "许诺销售"),  # 报价 inside 申报价值
+    ("快递弄丢了怎么赔", "遗失"),
+    ("投诉前要准备什么", "起诉前"),  # 诉前 inside 投诉前
+    ("要交多少钱", "多缴"),  # 交多 inside 要交多少
+    ("走访记录提交错了怎么删", "错缴"),  # 交错 inside 提交错了
+    ("这算我们侵权吗", "生效"),  # 算我 inside 算我们
+])
+def test_an_expansion_trigger_does_not_fire_inside_other_words(question: str,
+                                                                unwanted: str) -> None:
+    from bot.faq.normalize import compact, default_expansions, normalize
+
+    assert unwanted not in default_expansions().terms(compact(normalize(question)))
 
 
 def test_far_out_of_domain_is_not_answered_by_either_tier(answerer: Answerer) -> None:
