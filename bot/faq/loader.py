@@ -56,7 +56,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.faq.duplicates import NEAR_DUPLICATE_RATIO, QuestionText, find_duplicates
 from bot.faq.model import AUDIENCES, KINDS, Audience, Entry, Kind, KnowledgeBase, Source
-from bot.faq.normalize import SYNONYMS_FILE, SynonymTable, compact, normalize
+from bot.faq.normalize import SYNONYMS_FILE, Expansions, SynonymTable, compact, normalize
 from bot.faq.problems import KnowledgeError, Problem
 from bot.faq.statutes import CITATION, StatuteBook, load_statutes, parse_chinese_number
 
@@ -578,28 +578,22 @@ def expansion_problems(kb: KnowledgeBase, file: Path = SYNONYMS_FILE) -> list[Pr
     A check of the shipped vocabulary against the shipped folder (a unit test and
     ``benchmarks/faq_eval.py --check`` run it), not of any folder: another folder may well
     hold none of a statute's terms."""
-    source = file.read_text(encoding="utf-8")
-    table = SynonymTable.from_mapping(yaml.safe_load(source) or {})
-    texts: list[str] = []
-    for entry in kb.entries:
-        texts.extend(compact(normalize(t, table)) for t in (
-            *entry.questions, entry.question_en or "", *entry.tags, entry.answer,
-            entry.answer_en or ""))
-    if kb.statutes is not None:
-        for statute in kb.statutes:
-            texts.extend(compact(normalize(a.text, table)) for a in statute.articles)
-    held = "\n".join(texts)
-    root = yaml.compose(source)
-    rules = next((value for key, value in root.value
-                  if isinstance(key, ScalarNode) and key.value == "expand"), None) \
-        if isinstance(root, MappingNode) else None
+    root = yaml.compose(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    data = _construct(root) if root is not None else {}
+    table = SynonymTable.from_mapping(data if isinstance(data, dict) else {})
+    texts = [t for e in kb.entries for t in (*e.questions, e.question_en or "", *e.tags,
+                                             e.answer, e.answer_en or "")]
+    texts += [a.text for statute in (kb.statutes or ()) for a in statute.articles]
+    held = "\n".join(Expansions.form(t, table) for t in texts)
+    top = root.value if isinstance(root, MappingNode) else []
+    rules = next((v for k, v in top if isinstance(k, ScalarNode) and k.value == "expand"), None)
     if not isinstance(rules, MappingNode):
         return []
     problems: list[Problem] = []
     first: dict[str, int] = {}
 
     def problem(node: Node, message: str) -> None:
-        problems.append(Problem(file.name, node.start_mark.line + 1, message))
+        problems.append(Problem(file.name, _line(node), message))
 
     for key, value in rules.value:
         trigger = key.value if isinstance(key, ScalarNode) else None
@@ -608,14 +602,14 @@ def expansion_problems(kb: KnowledgeBase, file: Path = SYNONYMS_FILE) -> list[Pr
             continue
         if trigger in first:
             problem(key, f"expansion '{trigger}' is also at line {first[trigger]}")
-        first.setdefault(trigger, key.start_mark.line + 1)
+        first.setdefault(trigger, _line(key))
         if not isinstance(value, SequenceNode) or not value.value or not all(
                 isinstance(t, ScalarNode) for t in value.value):
             problem(value, f"expansion '{trigger}' needs a list of terms")
             continue
         for node in value.value:
             term = str(node.value)
-            form = compact(normalize(term, table))
+            form = Expansions.form(term, table)
             if not form:
                 problem(node, f"expansion of '{trigger}': '{term}' normalises to nothing")
             elif form not in held:

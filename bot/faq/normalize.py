@@ -310,12 +310,18 @@ class Expansions:
         for trigger, terms in raw.items():
             if not isinstance(terms, list) or not terms:
                 raise ValueError(f"expansion {trigger!r} needs a list of terms")
-            key = compact(normalize(str(trigger), table))
+            key = cls.form(str(trigger), table)
             added = tuple(dict.fromkeys(
-                w for w in (compact(normalize(str(term), table)) for term in terms) if w))
+                w for w in (cls.form(str(term), table) for term in terms) if w))
             if key and added:
                 rules.append((key, added))
         return cls(tuple(rules))
+
+    @staticmethod
+    def form(text: str, table: SynonymTable) -> str:
+        """A trigger or term as the rules hold it (and as :meth:`terms` compares it): the
+        compact normalised form, "" when the table rewrites it away."""
+        return compact(normalize(text, table))
 
     def terms(self, query: str) -> list[str]:
         """The terms added to a compact normalised ``query``, in rule order."""
