@@ -2,7 +2,7 @@
 
     python benchmarks/faq_eval.py                      # both halves, as the public and as staff
     python benchmarks/faq_eval.py --split tune -v      # and every failure of the tuning half
-    python benchmarks/faq_eval.py --split holdout6     # the fresh held-out set (report only)
+    python benchmarks/faq_eval.py --split holdout7     # the fresh held-out set (report only)
     python benchmarks/faq_eval.py --tune [--write]     # cross-validate on the tuning half
     python benchmarks/faq_eval.py --check              # expected entries exist, facts verbatim,
                                                        # no dead expansion term
@@ -18,8 +18,10 @@ it is tuning data since the fifth round.  The fourth round's fresh set
 round's ``benchmarks/data/faq_eval_holdout5.yaml`` three times in the fifth; both are kept
 unlisted.  ``benchmarks/data/faq_eval_tune6.yaml`` is tuning data added in the sixth round
 (situational statute questions on 219 articles, more near-domain and in-scope questions).
-The sixth round's fresh set is ``benchmarks/data/faq_eval_holdout6.yaml``
-(``--split holdout6``): never tuned on, its failures are never listed.
+The sixth round's fresh set ``benchmarks/data/faq_eval_holdout6.yaml`` was run six times
+over three sessions and is kept unlisted.  The seventh round's fresh set is
+``benchmarks/data/faq_eval_holdout7.yaml`` (``--split holdout7``): never tuned on, its
+failures are never listed.
 Each holds
 
 * ``in_scope``: ``{q, expect, source}``; top-1 = answered with the expected entry, top-3 =
@@ -85,8 +87,10 @@ SPLITS = {"tune": DATA / "faq_eval.yaml", "holdout": DATA / "faq_eval_holdout.ya
           "holdout3": DATA / "faq_eval_holdout3.yaml",
           "holdout4": DATA / "faq_eval_holdout4.yaml",
           "holdout5": DATA / "faq_eval_holdout5.yaml",
-          "holdout6": DATA / "faq_eval_holdout6.yaml"}
-NEVER_LISTED = frozenset({"holdout4", "holdout5", "holdout6"})  # their failures are never printed
+          "holdout6": DATA / "faq_eval_holdout6.yaml",
+          "holdout7": DATA / "faq_eval_holdout7.yaml"}
+# their failures are never printed
+NEVER_LISTED = frozenset({"holdout4", "holdout5", "holdout6", "holdout7"})
 SECTIONS = ("in_scope", "statutes", "near_domain", "ip_other", "out_of_scope")
 
 
