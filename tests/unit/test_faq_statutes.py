@@ -294,6 +294,21 @@ def test_routing_entries_offer_a_person(answerer) -> None:
     assert "知识库没有收录" in answer_text(route, "zh")
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    # which agency to choose is not covered (the route names the public query service of
+    # 专利代理条例 art. 23); whether one must use an agency is the statutes' (商标法 art. 18)
+    ("哪家专利代理机构比较靠谱", "route-agency-choice"),
+    ("开个小网店想注册商标，是不是必须找代理公司", "cn-trademark-law-2019-18"),
+    # an agency's charges are the fees route's, not the choice's
+    ("专利代理机构收费标准", "route-fees"),
+])
+def test_choosing_an_agency_is_routed_and_needing_one_is_answered_by_the_statute(
+        answerer: Answerer, question: str, expected: str) -> None:
+    result = answerer.match(question, "public")
+    assert result.status == "answer" and result.best is not None
+    assert result.best.entry.id == expected
+
+
 def test_a_suggested_article_is_labelled_with_its_name_and_its_opening_words(
         answerer: Answerer) -> None:
     from bot.views.faq import SUGGESTION_OPENING, suggestion_label
