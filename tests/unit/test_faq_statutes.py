@@ -309,6 +309,17 @@ def test_choosing_an_agency_is_routed_and_needing_one_is_answered_by_the_statute
     assert result.best.entry.id == expected
 
 
+def test_a_question_about_tax_is_answered_by_nothing(answerer: Answerer) -> None:
+    # 商标法实施条例 art. 30 (a registrant changes its address) shares the move, but nothing in
+    # the knowledge base speaks of tax (the ``tax`` guard of synonyms.yaml)
+    moved = answerer.match("我们公司想把注册地址从杭州滨江迁到萧山，想问一下企业跨区迁址要办哪些"
+                           "手续，税务要不要重新登记？", "public")
+    assert moved.status != "answer"
+    address = answerer.match("商标注册人地址变了怎么办", "public")
+    assert address.status == "answer" and address.best is not None
+    assert address.best.entry.source.id.startswith("cn-trademark")
+
+
 def test_a_suggested_article_is_labelled_with_its_name_and_its_opening_words(
         answerer: Answerer) -> None:
     from bot.views.faq import SUGGESTION_OPENING, suggestion_label
