@@ -5,7 +5,8 @@ is asked only when no curated entry *answers*.  It indexes every article of
 ``knowledge/statutes/`` as an entry of kind ``statute`` whose answer is the
 article's exact text, and answers only when one article clearly fits; its
 thresholds are its own (``thresholds.yaml``, section ``statutes``), tuned on the
-statute and near-domain questions of the evaluation set's tuning half.
+statute and near-domain questions of the evaluation set's tuning half.  A long question
+that neither tier answers is asked again by its last clauses (:func:`asked_part`).
 
 ::
 
@@ -157,7 +158,20 @@ class Answerer:
 
         A curated answer gives way to an article only when the article scores
         ``override_ratio`` times as much and the curated entry does not cite it (a question
-        about a neighbouring article of a curated entry's statute)."""
+        about a neighbouring article of a curated entry's statute).
+
+        A long question that nothing answers is asked again by its last clauses, where
+        people put the question after saying who they are and what happened."""
+        result = self._match(question, viewer, limit)
+        if result.status == "answer":
+            return result
+        tail = asked_part(question)
+        if tail is None:
+            return result
+        again = self._match(tail, viewer, limit)
+        return again if again.status == "answer" else result
+
+    def _match(self, question: str, viewer: str, limit: int) -> MatchResult:
         curated = self.curated.match(question, viewer, limit)
         if self.statutes is None or (curated.status == "answer" and (
                 curated.matches[0].score * self._ratio > 1.0)):
@@ -167,6 +181,24 @@ class Answerer:
     @property
     def _ratio(self) -> float:
         return self.statutes.config.override_ratio if self.statutes else math.inf
+
+
+# clauses end at punctuation, and at spaces next to Chinese ("专员 答疑"), not between
+# English words
+_CLAUSE: Final = re.compile(r"[，,。？?！!；;：:、]+\s*|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+LONG_CLAUSES: Final = 3
+LONG_CHARS: Final = 20
+"""A question of at least ``LONG_CLAUSES`` clauses and ``LONG_CHARS`` characters (spaces
+aside) is long: keywords typed apart ("服务专员 周期 多长") are not."""
+TAIL_CLAUSES: Final = 2
+
+
+def asked_part(question: str) -> str | None:
+    """The last ``TAIL_CLAUSES`` clauses of a long question, else None."""
+    clauses = [c for c in _CLAUSE.split(question.strip()) if c]
+    if len(clauses) < LONG_CLAUSES or sum(len(c) for c in clauses) < LONG_CHARS:
+        return None
+    return "，".join(clauses[-TAIL_CLAUSES:])
 
 
 def cites(entry: Entry, article: Entry) -> bool:

@@ -309,6 +309,24 @@ def test_choosing_an_agency_is_routed_and_needing_one_is_answered_by_the_statute
     assert result.best.entry.id == expected
 
 
+def test_a_long_question_is_asked_again_by_its_last_clauses(answerer: Answerer) -> None:
+    from bot.faq.tiers import asked_part
+
+    long = ("今年春天我们实验室刚和一位服务专员对接上，实验室主任问这位专员能服务我们多久，"
+            "想问一下服务专员的服务周期是多长？")
+    assert asked_part(long) == ("实验室主任问这位专员能服务我们多久，"
+                                "想问一下服务专员的服务周期是多长")
+    # the whole question holds too much that no entry speaks of; its last clauses do not
+    assert answerer._match(long, "public", 3).status != "answer"
+    result = answerer.match(long, "public")
+    assert result.status == "answer" and result.best is not None
+    assert result.best.entry.id == "zj-commissioner-cycle"
+    # keywords typed apart, a short question and English words are not clauses
+    assert asked_part("服务专员 周期 多长") is None
+    assert asked_part("服务专员多久去一次？") is None
+    assert asked_part("How long does a commissioner serve an enterprise for a cycle?") is None
+
+
 def test_a_question_about_tax_is_answered_by_nothing(answerer: Answerer) -> None:
     # 商标法实施条例 art. 30 (a registrant changes its address) shares the move, but nothing in
     # the knowledge base speaks of tax (the ``tax`` guard of synonyms.yaml)
