@@ -175,3 +175,16 @@ async def test_public_gets_policy_answers_that_were_staff_only(world: World):
     reply = await guest.expect_message()
     assert entry.answer in reply.text
     assert "浙质标知办〔2025〕3号" in reply.text
+
+
+async def test_a_long_question_that_says_who_asks_first_is_answered(world: World):
+    # who is asking and what happened first, the question last: the whole is asked again by
+    # its last clauses (bot.faq.tiers.asked_part)
+    guest = world.server.user(first_name="实验室")
+    await guest.send("今年春天我们实验室刚和一位服务专员对接上，"
+                     "实验室主任问这位专员能服务我们多久，想问一下服务专员的服务周期是多长？")
+    reply = await guest.expect_message()
+    assert "每2年为1个服务周期" in reply.text
+    assert buttons(reply) == ["👍 有帮助", "👎 没帮助"]
+    (row,) = questions(world)
+    assert (row.status, row.entry_id) == ("answer", "zj-commissioner-cycle")
