@@ -6,8 +6,10 @@ sender and the scheduler tick.
 * **Durable inbound.** Updates are written to the database *before* Telegram is told they
   arrived: before the next ``getUpdates`` confirms them (our own polling loop: PTB's
   ``Updater`` confirms a batch before processing it), or before the webhook answers 200
-  (``bot.listener``). Each update is marked done in the transaction of its effects; at
-  start-up whatever was recorded and not done is processed again.
+  (``bot.listener``). On a busy bot a received batch rides along with the next update's
+  transaction (``bot.delivery.rides``) instead of taking a round trip of its own. Each update
+  is marked done in the transaction of its effects; at start-up whatever was recorded and
+  not done is processed again.
 * **Webhook or polling.** In webhook mode the lease holder calls ``setWebhook`` when it
   becomes active (pending updates kept); in polling mode it calls ``deleteWebhook`` (pending
   updates kept) before its first ``getUpdates``.

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, Timer
 from bot.config import Settings
 from bot.delivery.results import ResultsBox
+from bot.delivery.rides import Rides
 from bot.services.knowledge import Knowledge
 from bot.store.db import make_engine, make_probe_engine, make_session_factory
 from bot.store.uow import UnitOfWork
@@ -27,6 +28,8 @@ class Services:
     timer: Timer
     # the outbox sender's results, written by the next unit of work of an update
     results: ResultsBox = field(default_factory=ResultsBox)
+    # received batches to store, taken along by the next unit of work that commits
+    rides: Rides = field(default_factory=Rides)
     _probe: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -42,7 +45,7 @@ class Services:
                    knowledge or Knowledge(settings.knowledge_dir), timer or Timer())
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.results, self.clock.now)
+        return UnitOfWork(self.session_factory, self.results, self.clock.now, self.rides)
 
     def probe(self) -> UnitOfWork:
         """A unit of work on a new connection (never a pooled one), for health checks."""

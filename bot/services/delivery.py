@@ -9,9 +9,11 @@ from typing import Any
 
 from bot.delivery.health import Snapshot
 from bot.delivery.out import Out
+from bot.delivery.rides import Ride
 from bot.services.container import Services
 from bot.services.identity import Actor, TelegramUser, actors_in
 from bot.store.delivery_repo import Leases, PassRuns, StoredOut
+from bot.store.uow import UnitOfWork
 
 LEASE = "bot"
 
@@ -19,9 +21,15 @@ LEASE = "bot"
 def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
                    ) -> tuple[list[int], dict[int, Actor]]:
     """Store updates before they are confirmed to Telegram; return the new ids and, for the
-    people who sent them, who they are (so each update needs no lookup of its own)."""
+    people who sent them, who they are (so each update needs no lookup of its own).
+
+    The batch rides along with whichever unit of work commits first (``bot.delivery.rides``):
+    on a busy bot an update's transaction, on a quiet one the unit of work opened here, which
+    then writes nothing when another has taken the batch already."""
     now = svc.clock.now()
-    with svc.uow() as uow:
+    today = now.astimezone(svc.policy.tz).date()
+
+    def apply(uow: UnitOfWork) -> tuple[list[int], dict[int, Actor]]:
         new = set(uow.inbound.record(updates, now))
         users: dict[int, TelegramUser] = {}
         for u in updates:
@@ -29,9 +37,22 @@ def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
                 sender = _sender(u)
                 if sender is not None:
                     users.setdefault(sender.id, sender)
-        actors = actors_in(uow, users.values(), now.astimezone(svc.policy.tz).date())
-        uow.commit()
-    return sorted(new), actors
+        return sorted(new), actors_in(uow, users.values(), today)
+
+    ride = Ride(apply)
+    svc.rides.put(ride)
+    try:
+        while True:
+            if svc.rides.waiting(ride):
+                with svc.uow() as uow:  # a commit meanwhile may take the batch along
+                    if svc.rides.waiting(ride):
+                        uow.commit()  # takes this batch (and whatever else waits) along
+            if svc.rides.settled(ride):
+                return ride.result  # type: ignore[no-any-return]
+    except BaseException:
+        if svc.rides.withdraw(ride):
+            raise
+        return ride.result  # type: ignore[no-any-return]  # written after all
 
 
 def _sender(update: dict[str, Any]) -> TelegramUser | None:

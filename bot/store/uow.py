@@ -5,6 +5,10 @@ Repositories never commit. Leaving the ``with`` block without ``commit()`` rolls
 When a unit of work runs for an update (``bot.delivery.turn``), its commit also marks the
 update done: the update's effects and "done" land in one transaction, so a crash either keeps
 both or neither (then the update is processed again after the restart).
+
+A commit also takes along what waits for any commit: the outbox sender's results
+(``bot.delivery.results``) and received batches not yet stored (``bot.delivery.rides``). What
+it took is written with it, or put back to wait for the next commit when it fails.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import turn as turns
 from bot.delivery.results import Batch, ResultsBox
+from bot.delivery.rides import Ride, Rides
 from bot.store import delivery_repo as delivery
 from bot.store import repositories as repos
 from bot.store.db import serial_lock
@@ -28,9 +33,11 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker[Session],
                  results: ResultsBox | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, rides: Rides | None = None
+                 ) -> None:
         self._factory = session_factory
         self._results = results
+        self._rides = rides
         self._clock_now = now
 
     def _now(self) -> datetime:
@@ -75,20 +82,29 @@ class UnitOfWork:
     def commit(self) -> None:
         turn = turns.current()
         batch = None
-        if turn is not None and not turn.marked:
-            self.inbound.mark([turn.update_id], turn.now)
-        if self._results is not None:  # the sender's results ride along: no extra trip
-            batch = self._results.take()  # (with an update's effects, a received batch …)
-            if batch:
-                self.write_results(batch, turn.now if turn is not None else self._now())
+        rides: list[Ride] = []
         try:
+            if turn is not None and not turn.marked:
+                self.inbound.mark([turn.update_id], turn.now)
+            if self._results is not None:  # the sender's results ride along: no extra trip
+                batch = self._results.take()  # (with an update's effects, a received batch …)
+                if batch:
+                    self.write_results(batch, turn.now if turn is not None else self._now())
+            if self._rides is not None:  # so does a received batch (``bot.delivery.rides``)
+                rides = self._rides.take()
+                for ride in rides:
+                    ride.result = ride.apply(self)
             self.session.commit()
         except BaseException:
             if batch:
                 self._results.put_back(batch)  # type: ignore[union-attr]
+            if rides:
+                self._rides.put_back(rides)  # type: ignore[union-attr]
             raise
         if batch:
             self._results.written(batch)  # type: ignore[union-attr]
+        if rides:
+            self._rides.written(rides)  # type: ignore[union-attr]
         if turn is not None:
             turn.marked = turn.committed = True
 
