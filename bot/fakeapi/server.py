@@ -422,6 +422,17 @@ class FakeBotAPI:
         self._call_cursors[wanted] = seen + 1
         return finished()[seen]
 
+    async def wait_for(self, predicate: Callable[[], Any], what: str,
+                       timeout: float = 60.0) -> Any:  # noqa: ASYNC109
+        """Wait until ``predicate()`` (over what this server holds: calls, messages, edits)
+        is truthy, woken by each change rather than by polling; returns its value."""
+        __tracebackhide__ = True
+        value = await self.world.notifier.wait_until(predicate, timeout)
+        if not value:
+            raise AssertionError(f"timed out waiting for {what} ({timeout}s)\n"
+                                 f"Recent Bot API calls:\n{self.dump_calls()}")
+        return value
+
     def dump_calls(self, limit: int = 15) -> str:
         shown = [c for c in self._calls if not (c.method == "getUpdates" and c.result == [])]
         lines = [f"  {c.summary()}" for c in shown[-limit:]]

@@ -37,7 +37,9 @@ MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)  # a Monday, after the 09:00 sen
 
 
 async def until(predicate, what: str, seconds: float = WAIT) -> None:  # type: ignore[no-untyped-def]
-    """Wait for a condition (checked often) with a generous deadline."""
+    """Wait for a condition on what no event announces (another process's output, its exit,
+    the database it shares with the test), checked often, with a generous deadline. What the
+    fake Bot API holds is waited for on its change events instead (``server.wait_for``)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while not predicate():
@@ -210,7 +212,7 @@ async def test_sigkill_at_each_point_of_a_submit_owes_everything_once(office: Of
     await office.start("restarted")
     # (the number may skip one on PostgreSQL: a killed transaction still used its sequence)
     ask = await contact.expect_message(contains="V2026-00000")
-    await until(lambda: "已提交" in card.text, "the submit reply")
+    await office.server.wait_for(lambda: "已提交" in card.text, "the submit reply", WAIT)
     await office.settled()
     await user.expect_no_message(within=0)
     await contact.expect_no_message(within=0)
@@ -239,8 +241,9 @@ async def test_sigkill_during_a_burst_of_ten_photos_keeps_all_ten(office: Office
     await user.send_album(10)
     assert await bot.died() == -signal.SIGKILL, bot.output()
     await office.start("restarted")
-    await until(lambda: any("已收到第 10 张" in (m.text or "") for m in user.messages),
-                "the tenth photo acknowledged")
+    await office.server.wait_for(
+        lambda: any("已收到第 10 张" in (m.text or "") for m in user.messages),
+        "the tenth photo acknowledged", WAIT)
     with office.services.uow() as uow:
         draft = uow.visits.open_draft(uow.people.by_name("王敏")[0].id)
         assert len(draft.data["photos"]) == 10
