@@ -244,11 +244,10 @@ async def main() -> None:
           f"{calls['answerCallbackQuery'] / button_steps:.2f} unawaited (answerCallbackQuery); "
           f"per text step {calls['sendMessage'] / (steps - button_steps):.2f} (sendMessage)")
     print(f"database units of work per update: {bot['checkouts'] / steps:.2f} "
-          f"({bot['statements'] / steps:.1f} statements); of which the bookkeeping of "
-          f"durable inbound and outbox results took "
-          f"{sum(bot['bookkeeping'].values()) / elapsed * 100:.0f} % of the wall time "
-          f"({', '.join(f'{k} {v:.1f} s' for k, v in bot['bookkeeping'].items())}); "
-          f"getUpdates batches: {bot['polls']}")
+          f"({bot['statements'] / steps:.1f} statements); getUpdates batches: {bot['polls']}; "
+          f"time in the calls that store received batches and sender results, summed over "
+          f"threads and mostly spent waiting for the database or for the commit that takes "
+          f"them along: {', '.join(f'{k} {v:.1f} s' for k, v in bot['bookkeeping'].items())}")
 
 
 if __name__ == "__main__":
