@@ -28,15 +28,16 @@ def record_updates(svc: Services, updates: Sequence[dict[str, Any]]
     then writes nothing when another has taken the batch already."""
     now = svc.clock.now()
     today = now.astimezone(svc.policy.tz).date()
+    # Read the payloads here, in the poll loop's thread: an update that cannot be read fails
+    # the poll loop, never the update transaction that would have taken the batch along.
+    senders = [(int(u["update_id"]), _sender(u)) for u in updates]
 
     def apply(uow: UnitOfWork) -> tuple[list[int], dict[int, Actor]]:
         new = set(uow.inbound.record(updates, now))
         users: dict[int, TelegramUser] = {}
-        for u in updates:
-            if int(u["update_id"]) in new:
-                sender = _sender(u)
-                if sender is not None:
-                    users.setdefault(sender.id, sender)
+        for update_id, sender in senders:
+            if update_id in new and sender is not None:
+                users.setdefault(sender.id, sender)
         return sorted(new), actors_in(uow, users.values(), today)
 
     ride = Ride(apply)

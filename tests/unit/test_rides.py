@@ -124,3 +124,13 @@ def test_when_the_taking_commit_fails_the_batch_is_written_by_its_own_unit(servi
         new, actors = recording.result(timeout=30)
     assert new == [10] and set(actors) == {701}
     assert _stored(services) == [10]
+
+
+def test_an_update_that_cannot_be_read_fails_the_poll_loop_and_leaves_no_ride(services) -> None:
+    broken = {"update_id": 11, "message": {"message_id": 1, "date": 0, "from": {}}}
+    with pytest.raises(KeyError):
+        delivery.record_updates(services, [_update(12, 801), broken])
+    assert services.rides.take() == []  # nobody else's commit can trip over it
+    with services.uow() as uow:
+        uow.commit()
+    assert _stored(services) == []
