@@ -126,11 +126,21 @@ def test_when_the_taking_commit_fails_the_batch_is_written_by_its_own_unit(servi
     assert _stored(services) == [10]
 
 
-def test_an_update_that_cannot_be_read_fails_the_poll_loop_and_leaves_no_ride(services) -> None:
+
+@pytest.mark.sqlite_only("the choreography needs SQLite's serial lock")
+def test_an_update_that_cannot_be_read_fails_the_poll_loop_not_another_commit(services) -> None:
+    watched = Watched(services)
     broken = {"update_id": 11, "message": {"message_id": 1, "date": 0, "from": {}}}
-    with pytest.raises(KeyError):
-        delivery.record_updates(services, [_update(12, 801), broken])
-    assert services.rides.take() == []  # nobody else's commit can trip over it
-    with services.uow() as uow:
-        uow.commit()
+    ready = threading.Event()  # it failed at once, or its batch waits in the box
+    with ThreadPoolExecutor(1) as pool:
+        with services.uow() as uow:  # an update's transaction, holding the database
+            recording = pool.submit(delivery.record_updates, services, [_update(12, 801), broken])
+            recording.add_done_callback(lambda _f: ready.set())
+            threading.Thread(target=lambda: watched.put.wait(30) and ready.set(),
+                             daemon=True).start()
+            assert ready.wait(30)
+            uow.commit()  # takes nothing that could make it fail
+        with pytest.raises(KeyError):
+            recording.result(timeout=30)
+    assert not watched.put.is_set() and services.rides.take() == []
     assert _stored(services) == []
