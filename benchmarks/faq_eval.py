@@ -410,7 +410,8 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
     def retried(whole: list[MatchResult], tail: list[MatchResult]) -> list[MatchResult]:
         final = list(whole)
         for k, i in enumerate(long_):
-            if final[i].status != "answer" and tail[k].status == "answer":
+            if final[i].status != "answer" and (tail[k].status == "answer" or (
+                    final[i].status == "none" and tail[k].status == "suggest")):
                 final[i] = tail[k]
         return final
 

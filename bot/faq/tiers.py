@@ -161,7 +161,8 @@ class Answerer:
         about a neighbouring article of a curated entry's statute).
 
         A long question that nothing answers is asked again by its last clauses, where
-        people put the question after saying who they are and what happened."""
+        people put the question after saying who they are and what happened: their answer is
+        taken, or their suggestions when the whole question had none."""
         result = self._match(question, viewer, limit)
         if result.status == "answer":
             return result
@@ -169,7 +170,9 @@ class Answerer:
         if tail is None:
             return result
         again = self._match(tail, viewer, limit)
-        return again if again.status == "answer" else result
+        if again.status == "answer" or (result.status == "none" and again.status == "suggest"):
+            return again
+        return result
 
     def _match(self, question: str, viewer: str, limit: int) -> MatchResult:
         curated = self.curated.match(question, viewer, limit)

@@ -327,6 +327,22 @@ def test_a_long_question_is_asked_again_by_its_last_clauses(answerer: Answerer) 
     assert asked_part("How long does a commissioner serve an enterprise for a cycle?") is None
 
 
+def test_a_long_question_nothing_answers_offers_its_last_clauses_suggestions(
+        answerer: Answerer) -> None:
+    from bot.faq.tiers import asked_part
+
+    long = ("我们是浦东一家律所的知识产权团队，一直想成为培训基地，"
+            "上海到2025年总共打算建多少家知识产权培训基地？")
+    # neither the whole question nor its last clauses are answered; only the clauses are
+    # close enough to suggest the entry
+    assert answerer._match(long, "public", 3).status == "none"
+    tail = answerer._match(str(asked_part(long)), "public", 3)
+    assert tail.status == "suggest"
+    result = answerer.match(long, "public")
+    assert result.status == "suggest"
+    assert [m.entry.id for m in result.matches][:1] == ["sh-indicator-training-bases"]
+
+
 def test_a_question_about_tax_is_answered_by_nothing(answerer: Answerer) -> None:
     # 商标法实施条例 art. 30 (a registrant changes its address) shares the move, but nothing in
     # the knowledge base speaks of tax (the ``tax`` guard of synonyms.yaml)
