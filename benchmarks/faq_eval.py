@@ -94,6 +94,7 @@ from bot.faq.tiers import (  # noqa: E402
     asked_part,
     combine,
     is_regulation,
+    retried,
 )
 
 DATA = ROOT / "benchmarks" / "data"
@@ -407,12 +408,10 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
     tail_texts = [str(tails[i]) for i in long_]
     statute_tail = [answerer.statutes.match(t, "public") for t in tail_texts]  # type: ignore[union-attr]
 
-    def retried(whole: list[MatchResult], tail: list[MatchResult]) -> list[MatchResult]:
+    def served(whole: list[MatchResult], tail: list[MatchResult]) -> list[MatchResult]:
         final = list(whole)
         for k, i in enumerate(long_):
-            if final[i].status != "answer" and (tail[k].status == "answer" or (
-                    final[i].status == "none" and tail[k].status == "suggest")):
-                final[i] = tail[k]
+            final[i] = retried(final[i], tail[k])
         return final
 
     # ---- stage 1: the curated tier
@@ -433,7 +432,7 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
                 cc = dataclasses.replace(base_c, **scoring, **PERMISSIVE, **dg, **coef)
                 results = [decide(sc, ex, 3, cc) for sc, ex in scored]
                 results_tail = [decide(sc, ex, 3, cc) for sc, ex in scored_tail]
-                final = retried(
+                final = served(
                     [combine(r, st, ratio) for r, st in zip(results, statute_now, strict=True)],
                     [combine(r, st, ratio)
                      for r, st in zip(results_tail, statute_tail, strict=True)])
@@ -472,7 +471,7 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
             coef = _coefficients(*fit_logistic(x[fit], y[fit], cost[fit]))
             for dg in _grid(STATUTE_DECISION):
                 sc = dataclasses.replace(base_s, **scoring, **PERMISSIVE, **dg, **coef)
-                final = retried(
+                final = served(
                     [combine(cr, decide(ss, se, 3, sc), sc.override_ratio)
                      for cr, (ss, se) in zip(curated, scored, strict=True)],
                     [combine(cr, decide(ss, se, 3, sc), sc.override_ratio)

@@ -169,10 +169,7 @@ class Answerer:
         tail = asked_part(question)
         if tail is None:
             return result
-        again = self._match(tail, viewer, limit)
-        if again.status == "answer" or (result.status == "none" and again.status == "suggest"):
-            return again
-        return result
+        return retried(result, self._match(tail, viewer, limit))
 
     def _match(self, question: str, viewer: str, limit: int) -> MatchResult:
         curated = self.curated.match(question, viewer, limit)
@@ -202,6 +199,16 @@ def asked_part(question: str) -> str | None:
     if len(clauses) < LONG_CLAUSES or sum(len(c) for c in clauses) < LONG_CHARS:
         return None
     return "，".join(clauses[-TAIL_CLAUSES:])
+
+
+def retried(whole: MatchResult, tail: MatchResult) -> MatchResult:
+    """What a long question gets from being asked again by its last clauses (``tail``): their
+    answer when the whole question was not answered, or their suggestions when it had none."""
+    if whole.status == "answer":
+        return whole
+    if tail.status == "answer" or (whole.status == "none" and tail.status == "suggest"):
+        return tail
+    return whole
 
 
 def cites(entry: Entry, article: Entry) -> bool:
