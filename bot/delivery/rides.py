@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-WAITING, TAKEN, DONE = "waiting", "taken", "done"
+WAITING, TAKEN, DONE, WITHDRAWN = "waiting", "taken", "done", "withdrawn"
 
 
 class Ride:
@@ -84,5 +84,5 @@ class Rides:
                 return False
             if ride in self._waiting:
                 self._waiting.remove(ride)
-            ride.state = "withdrawn"
+            ride.state = WITHDRAWN
             return True

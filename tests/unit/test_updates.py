@@ -29,7 +29,7 @@ async def test_updates_behind_slow_ones_run_in_order_one_at_a_time():
     running: set[int] = set()
     overlap: list[int] = []
     gates = {1: asyncio.Event(), 2: asyncio.Event()}
-    second_started = asyncio.Event()
+    first_started, second_started = asyncio.Event(), asyncio.Event()
 
     async def handle(u: Update) -> None:
         user = u.effective_user.id
@@ -37,6 +37,8 @@ async def test_updates_behind_slow_ones_run_in_order_one_at_a_time():
             overlap.append(u.update_id)
         running.add(user)
         log.append(f"start {u.update_id}")
+        if u.update_id == 1:
+            first_started.set()
         if u.update_id == 2:
             second_started.set()
         assert turns.current() is not None and turns.current().update_id == u.update_id
@@ -51,7 +53,7 @@ async def test_updates_behind_slow_ones_run_in_order_one_at_a_time():
         return asyncio.create_task(processor.process_update(u, handle(u)))
 
     tasks = [submit(1)]
-    await asyncio.sleep(0)
+    await first_started.wait()
     tasks += [submit(2), submit(3)]  # three of one person's updates while the first runs
     await submit(9, user=8)  # another person is not held up by the slow one
     assert "end 9" in log and "end 1" not in log
