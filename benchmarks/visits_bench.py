@@ -27,6 +27,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.delivery.request import StatusAwareRequest
 from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
 from bot.fakeapi.ptb import application_builder, running
 from bot.runtime import running as running_bot
@@ -173,7 +174,8 @@ async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> 
             "statements": counted.statements, "bookkeeping": counted.bookkeeping_seconds}
 
 
-async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tuple:
+async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int, *,
+                     same_client: bool = False) -> tuple:
     """The same number of round trips, in the visit's shape (``VISIT_SHAPE``: 2 messages
     and 9 button presses in 11), to a bare echo bot that answers a message with a message
     and a press with an edit (and its answer)."""
@@ -189,7 +191,11 @@ async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int) -> tupl
         await query.edit_message_text(f"pressed {query.id}", reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("b", callback_data="b")]]))
 
-    app = application_builder(server).concurrent_updates(64).build()
+    builder = application_builder(server).concurrent_updates(64)
+    if same_client:  # the bot's request, with the bot's pool sizes (``bot.app``)
+        builder = (builder.request(StatusAwareRequest(connection_pool_size=64))
+                   .get_updates_request(StatusAwareRequest()))
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(press))
     timer = Timer()
@@ -223,22 +229,33 @@ async def main() -> None:
         steps = sum(len(v) for v in timer.samples.values())
         async with FakeBotAPI(token=TOKEN, bot_username="bench_bot") as server:
             trips, e_elapsed, e_timer = await bench_echo(server, steps, args.users)
+        async with FakeBotAPI(token=TOKEN, bot_username="bench_bot") as server:
+            _, s_elapsed, s_timer = await bench_echo(server, steps, args.users,
+                                                     same_client=True)
     all_steps = [x for v in timer.samples.values() for x in v]
     button_steps = sum(len(timer.samples[s]) for s in BUTTON_STEPS)
-    echo = e_timer.samples["echo"]
+    echo, same = e_timer.samples["echo"], s_timer.samples["echo"]
     calls = bot["calls"]
     print(f"visits logged: {done} by {args.users} users in {elapsed:.1f} s "
           f"-> {done / elapsed:.1f} visits/s ({steps} round trips, {steps / elapsed:.0f}/s)")
-    print(f"echo baseline: {trips} round trips in {e_elapsed:.1f} s -> {trips / e_elapsed:.0f}/s")
+    print(f"echo baseline (python-telegram-bot as shipped, httpx): {trips} round trips in "
+          f"{e_elapsed:.1f} s -> {trips / e_elapsed:.0f}/s")
+    print(f"echo on the bot's HTTP request (aiohttp): {trips} round trips in "
+          f"{s_elapsed:.1f} s -> {trips / s_elapsed:.0f}/s")
     print(f"{'step':<12}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}")
     for name, values in timer.samples.items():
         print(f"{name:<12}{len(values):>7}{pct(values, .5):>9.1f}{pct(values, .99):>9.1f}")
     print(f"{'all steps':<12}{len(all_steps):>7}{pct(all_steps, .5):>9.1f}"
           f"{pct(all_steps, .99):>9.1f}")
     print(f"{'echo':<12}{len(echo):>7}{pct(echo, .5):>9.1f}{pct(echo, .99):>9.1f}")
+    print(f"{'echo aiohttp':<12}{len(same):>7}{pct(same, .5):>9.1f}{pct(same, .99):>9.1f}")
     print(f"ratio bot/echo: p50 x{pct(all_steps, .5) / pct(echo, .5):.2f}, "
           f"p99 x{pct(all_steps, .99) / pct(echo, .99):.2f}, "
           f"throughput x{(steps / elapsed) / (trips / e_elapsed):.2f}")
+    print(f"ratio bot/echo on the same HTTP request: "
+          f"p50 x{pct(all_steps, .5) / pct(same, .5):.2f}, "
+          f"p99 x{pct(all_steps, .99) / pct(same, .99):.2f}, "
+          f"throughput x{(steps / elapsed) / (trips / s_elapsed):.2f}")
     edits = calls["editMessageText"] + calls["editMessageReplyMarkup"]
     print(f"Bot API calls per button step: {edits / button_steps:.2f} awaited (edit) + "
           f"{calls['answerCallbackQuery'] / button_steps:.2f} unawaited (answerCallbackQuery); "

@@ -56,13 +56,14 @@ PRIVATE = filters.ChatType.PRIVATE
 def build_application(services: Services, runtime: Runtime | None = None) -> Application:
     settings = services.settings
     token = settings.require_token()
+    requests = (StatusAwareRequest(connection_pool_size=64), StatusAwareRequest())
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
-        .request(StatusAwareRequest(connection_pool_size=64))
-        .get_updates_request(StatusAwareRequest())
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .updater(None)  # the runtime polls (and records updates before confirming them)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
@@ -72,6 +73,7 @@ def build_application(services: Services, runtime: Runtime | None = None) -> App
     )
     app.bot_data.services = services
     app.bot_data.runtime = runtime
+    app.bot_data.requests = requests
     register_handlers(app)
     return app
 

@@ -12,6 +12,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.services.container import Services
 
 if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
     from bot.runtime import Runtime
     from bot.services.identity import Actor
     from bot.store.delivery_repo import StoredOut
@@ -23,6 +25,7 @@ class BotData:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.runtime: Runtime | None = None
+        self.requests: tuple[BaseRequest, ...] = ()  # the bot's HTTP requests (``bot.app``)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -120,7 +120,15 @@ class Runtime:
             log.error("knowledge folder has %d problem(s); serving no FAQ answers until "
                       "/reload:\n%s", len(problems), "\n".join(map(str, problems[:20])))
         self.fatal = asyncio.get_running_loop().create_future()
-        await self.app.initialize()
+        try:
+            await self.app.initialize()
+        except BaseException:
+            # the bot opened its HTTP sessions before getMe failed, and PTB closes them
+            # only for a bot that initialized: close them here
+            for request in self.app.bot_data.requests:
+                with contextlib.suppress(Exception):
+                    await request.shutdown()
+            raise
         await self.app.start()
         self.sender.start()
         self._tasks["lease"] = asyncio.create_task(self._lease_loop(), name="lease")

@@ -54,6 +54,10 @@ class ServerError(NetworkError):
         self.status = status
 
 
+class NotSent(NetworkError):
+    """The request never reached the Bot API: a refused connection, or none in time."""
+
+
 @dataclass(frozen=True)
 class Mark:
     row_id: int
@@ -348,5 +352,4 @@ def _ambiguous(exc: Exception) -> bool:
         return True
     if isinstance(exc, ServerError):
         return exc.status not in (502, 503)  # the front end could not reach the server
-    message = str(exc)
-    return not message.startswith(("httpx.ConnectError", "httpx.ConnectTimeout"))
+    return not isinstance(exc, NotSent)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.services.container import Services
@@ -31,10 +32,9 @@ class SpanInfo:
     county: str
 
 
-def load_spans(session: Session, person_id: int | None = None
-               ) -> tuple[list[AssignmentSpan], dict[int, SpanInfo]]:
+def _span_rows() -> Any:
     ent, reg = aliased(Entity), aliased(Region)
-    query = (
+    return (
         select(Assignment.id, Assignment.person_id, Assignment.role,
                Assignment.entity_id, Assignment.region_id, Assignment.start_date,
                Assignment.end_date, Cycle.start_date, Cycle.end_date,
@@ -43,24 +43,37 @@ def load_spans(session: Session, person_id: int | None = None
         .outerjoin(ent, ent.id == Assignment.entity_id)
         .outerjoin(reg, reg.id == Assignment.region_id)
     )
-    if person_id is not None:
-        query = query.where(Assignment.person_id == person_id)
+
+
+# Built once (each submitted visit reads its person's spans): building a statement with
+# its aliases costs more than running it.
+_ALL_SPANS = _span_rows()
+_SPANS_OF = _span_rows().where(Assignment.person_id == bindparam("person_id"))
+
+
+def load_spans(session: Session, person_id: int | None = None
+               ) -> tuple[list[AssignmentSpan], dict[int, SpanInfo]]:
+    rows = (session.execute(_ALL_SPANS) if person_id is None
+            else session.execute(_SPANS_OF, {"person_id": person_id}))
     spans, info = [], {}
     for (aid, pid, role, eid, rid, start, end, cstart, cend, ename, ecity, ecounty,
-         rcounty, rcity) in session.execute(query):
+         rcounty, rcity) in rows:
         spans.append(AssignmentSpan(aid, pid, role, eid or rid, ename or rcounty, start, end,
                                     cstart, cend))
         info[aid] = SpanInfo(ecity or rcity or "", ecounty or rcounty or "")
     return spans, info
 
 
+_ALL_VISITS = select(Visit.assignment_id, Visit.visit_date, Visit.mode).where(
+    Visit.deleted_at.is_(None))
+_VISITS_OF = _ALL_VISITS.where(Visit.assignment_id.in_(bindparam("ids", expanding=True)))
+
+
 def load_visits(session: Session, tz: ZoneInfo, assignment_ids: Iterable[int] | None = None
                 ) -> list[VisitFact]:
     """Visits as facts; a visit's local date is what counts, so it stands at local noon."""
-    query = select(Visit.assignment_id, Visit.visit_date, Visit.mode).where(
-        Visit.deleted_at.is_(None))
-    if assignment_ids is not None:
-        query = query.where(Visit.assignment_id.in_(list(assignment_ids)))
+    rows = (session.execute(_ALL_VISITS) if assignment_ids is None
+            else session.execute(_VISITS_OF, {"ids": list(assignment_ids)}))
     noon = time(12, tzinfo=tz)
     instants: dict[date, datetime] = {}  # visits fall on a few hundred distinct days
 
@@ -70,7 +83,7 @@ def load_visits(session: Session, tz: ZoneInfo, assignment_ids: Iterable[int] | 
             found = instants[day] = datetime.combine(day, noon)
         return found
 
-    return [VisitFact(aid, instant(day), mode) for aid, day, mode in session.execute(query)]
+    return [VisitFact(aid, instant(day), mode) for aid, day, mode in rows]
 
 
 def states(svc: Services, at: datetime, person_id: int | None = None

@@ -141,7 +141,8 @@ _CURRENT_TARGETS = _target_rows().where(
     Assignment.person_id == bindparam("person_id"), Assignment.start_date <= _TODAY,
     or_(Assignment.end_date.is_(None), Assignment.end_date >= _TODAY),
     Cycle.start_date <= _TODAY, Cycle.end_date >= _TODAY,
-    Assignment.role.in_(("commissioner", "envoy"))).order_by(Assignment.id)
+    or_(Assignment.role == "commissioner", Assignment.role == "envoy")  # no IN: see visit_repo
+).order_by(Assignment.id)
 _TARGET = _target_rows().where(Assignment.id == bindparam("assignment_id"))
 
 

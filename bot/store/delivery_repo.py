@@ -47,6 +47,8 @@ def built(session: Session, name: str, build: Callable[[Any], Any]) -> Any:
 _OUTBOX = OutboxMessage.__table__
 _INBOUND = InboundUpdate.__table__
 _PENDING = PendingInput.__table__
+# Read for every typed message (who gets it): built once, bound at execution.
+_PENDING_OF = select(PendingInput).where(PendingInput.telegram_id == bindparam("telegram_id"))
 
 
 @dataclass(frozen=True)
@@ -366,7 +368,7 @@ class PendingInputs:
         self.session = session
 
     def get(self, telegram_id: int) -> PendingInput | None:
-        return self.session.get(PendingInput, telegram_id)
+        return self.session.scalar(_PENDING_OF, {"telegram_id": telegram_id})
 
     def set(self, telegram_id: int, kind: str, ref_id: int, now: datetime) -> None:
         """One statement (an upsert): the flow that asks last gets the person's text."""

@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import HandledUpdate, PendingInput, Visit, VisitConfirmation, VisitDraft
 
 OPEN = ("active", "paused")
+# ``status IN (…)`` of a constant list, as plain binds: an IN list is expanded again at
+# every execution, and these statements run on every step
+_IS_OPEN = or_(*(VisitDraft.status == status for status in OPEN))
 # Read on every step of the conversation: built once (see ``delivery_repo.built``).
 _OPEN_DRAFT = select(VisitDraft).where(VisitDraft.person_id == bindparam("person_id"),
-                                       VisitDraft.status.in_(OPEN))
+                                       _IS_OPEN)
 _OPEN_DRAFT_AND_PENDING = (
     select(VisitDraft, PendingInput.kind, PendingInput.ref_id)
     .outerjoin(PendingInput, PendingInput.telegram_id == bindparam("telegram_id"))
-    .where(VisitDraft.person_id == bindparam("person_id"), VisitDraft.status.in_(OPEN)))
+    .where(VisitDraft.person_id == bindparam("person_id"), _IS_OPEN))
 
 
 class Visits:

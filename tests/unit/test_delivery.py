@@ -11,12 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.clock import FixedClock, VirtualTimer
 from bot.delivery.out import edit_text, message
 from bot.delivery.results import ResultsBox
-from bot.delivery.sender import OutboxSender, ServerError
+from bot.delivery.sender import NotSent, OutboxSender, ServerError
 from bot.delivery.throttle import Throttle
 from bot.store.delivery_repo import StoredOut
 from bot.views import callbacks as cb
@@ -111,7 +111,7 @@ async def test_429_waits_retry_after_then_sends_once():
 
 
 async def test_502_and_refused_connections_are_retried_as_not_delivered():
-    bot = ScriptedBot(ServerError(502, "bad gateway"), NetworkError("httpx.ConnectError: x"))
+    bot = ScriptedBot(ServerError(502, "bad gateway"), NotSent("aiohttp.ClientConnectorError: x"))
     h = Harness(bot)
     await h.send(row(1))
     assert bot.delivered == ["hi"] and h.sender.stats["ambiguous"] == 0
