@@ -156,7 +156,10 @@ async def test_snooze_holds_reminders_for_three_days(db_url, botapi, clock, dail
         reminder = await zhao.expect_message(contains="还剩 7 天")
         await zhao.press(reminder, "⏰ 3天后再提醒")
         await zhao.expect_message(contains="2026-03-27 再提醒")
-        assert zhao.callback_answers[-1]["text"] == "好的，2026-03-27 再提醒您。"
+        # the press's answer is sent unawaited: it may arrive after the message
+        toast = await botapi.wait_for(lambda: [a["text"] for a in zhao.callback_answers
+                                              if "再提醒" in a.get("text", "")], "the toast")
+        assert toast == ["好的，2026-03-27 再提醒您。"]
         for day in ("2026-03-25", "2026-03-26"):
             await daily(world, day)
             await zhao.expect_no_message()
