@@ -36,6 +36,7 @@ from bot.store.models import (
     VisitPhoto,
 )
 from bot.store.uow import UnitOfWork
+from bot.store.visit_repo import target_columns
 from scheduler.policy import TaskDef
 
 PENDING = "visit"
@@ -127,8 +128,7 @@ def role_of(uow: UnitOfWork, person_id: int) -> str:
 def _target_rows() -> Any:
     """One narrow query: each assignment's id, role, target name and clipped dates."""
     ent, reg = aliased(Entity), aliased(Region)
-    return (select(Assignment.id, Assignment.role, ent.name, reg.county, Assignment.start_date,
-                   Assignment.end_date, Cycle.start_date, Cycle.end_date)
+    return (select(*target_columns(ent, reg))
             .join(Cycle, Cycle.id == Assignment.cycle_id)
             .outerjoin(ent, ent.id == Assignment.entity_id)
             .outerjoin(reg, reg.id == Assignment.region_id))
@@ -162,9 +162,12 @@ def targets(uow: UnitOfWork, person_id: int, today: date) -> list[Target]:
     return [t for t, _role in targets_with_roles(uow, person_id, today)]
 
 
-def state_of(svc: Services, uow: UnitOfWork, draft: VisitDraft) -> DraftState:
+def state_of(svc: Services, uow: UnitOfWork, draft: VisitDraft,
+             pairs: list[tuple[Target, str]] | None = None) -> DraftState:
+    """``pairs``: the person's current targets with their roles, when read already."""
     today = svc.clock.now().astimezone(svc.policy.tz).date()
-    pairs = targets_with_roles(uow, draft.person_id, today)
+    if pairs is None:
+        pairs = targets_with_roles(uow, draft.person_id, today)
     found = [t for t, _r in pairs]
     aid = draft.data.get("assignment_id")
     role = next((r for t, r in pairs if t.assignment_id == aid), None)
@@ -302,7 +305,13 @@ def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
     them already (else read here, in one statement)."""
     now = svc.clock.now()
     kind = _kind(inp)
-    draft, pending = opened or uow.visits.open_draft_and_pending(person_id, telegram_id)
+    pairs = None
+    if opened is not None:
+        draft, pending = opened
+    else:  # the draft, the pending input and the targets in one statement
+        draft, pending, rows = uow.visits.open_draft_pending_and_targets(
+            person_id, telegram_id, now.astimezone(svc.policy.tz).date())
+        pairs = [_as_target(r) for r in rows]
     if draft is None or (draft_id is not None and draft.id != draft_id):
         old = uow.visits.draft(draft_id) if draft_id else None
         if old is not None and old.person_id == person_id and old.status == "submitted":
@@ -310,12 +319,12 @@ def step_in(svc: Services, uow: UnitOfWork, person_id: int, telegram_id: int,
             if visit is not None:
                 return Outcome(None, duplicate=True, submitted=_submitted(visit),
                                input_kind=kind)
-        return Outcome(state_of(svc, uow, draft) if draft else None,
+        return Outcome(state_of(svc, uow, draft, pairs) if draft else None,
                        refusal=Refusal("visit.stale_button"), input_kind=kind)
     if isinstance(inp, rules.Press) and draft.step == Step.REVIEW and inp.value == "cancel":
-        return Outcome(state_of(svc, uow, draft), cancel_asked=True, previous=Step.REVIEW,
-                       input_kind=kind)
-    state = state_of(svc, uow, draft)
+        return Outcome(state_of(svc, uow, draft, pairs), cancel_asked=True,
+                       previous=Step.REVIEW, input_kind=kind)
+    state = state_of(svc, uow, draft, pairs)
     ctx = rules.Context(state.targets, [t.key for t in state.tasks],
                         now.astimezone(svc.policy.tz).date(), state.limits)
     data = dict(draft.data)

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from bot.store.models import HandledUpdate, PendingInput, Visit, VisitConfirmation, VisitDraft
+from bot.store.models import (
+    Assignment,
+    Cycle,
+    Entity,
+    HandledUpdate,
+    PendingInput,
+    Region,
+    Visit,
+    VisitConfirmation,
+    VisitDraft,
+)
 
 OPEN = ("active", "paused")
 # ``status IN (…)`` of a constant list, as plain binds: an IN list is expanded again at
@@ -17,10 +28,36 @@ _IS_OPEN = or_(*(VisitDraft.status == status for status in OPEN))
 # Read on every step of the conversation: built once (see ``delivery_repo.built``).
 _OPEN_DRAFT = select(VisitDraft).where(VisitDraft.person_id == bindparam("person_id"),
                                        _IS_OPEN)
-_OPEN_DRAFT_AND_PENDING = (
-    select(VisitDraft, PendingInput.kind, PendingInput.ref_id)
-    .outerjoin(PendingInput, PendingInput.telegram_id == bindparam("telegram_id"))
-    .where(VisitDraft.person_id == bindparam("person_id"), _IS_OPEN))
+
+
+def _with_targets() -> Any:
+    """The open draft and pending input, with one row per assignment the person may log a
+    visit for today (none: one row of NULLs): a step reads all three in one statement."""
+    ent, reg = aliased(Entity), aliased(Region)
+    today = bindparam("today", type_=Date)
+    current = and_(Assignment.person_id == VisitDraft.person_id, Assignment.start_date <= today,
+                   or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
+                   or_(Assignment.role == "commissioner", Assignment.role == "envoy"))
+    return (
+        select(VisitDraft, PendingInput.kind, PendingInput.ref_id, *target_columns(ent, reg))
+        .select_from(VisitDraft)
+        .outerjoin(PendingInput, PendingInput.telegram_id == bindparam("telegram_id"))
+        .outerjoin(Assignment, current)
+        .outerjoin(Cycle, and_(Cycle.id == Assignment.cycle_id, Cycle.start_date <= today,
+                               Cycle.end_date >= today))
+        .outerjoin(ent, ent.id == Assignment.entity_id)
+        .outerjoin(reg, reg.id == Assignment.region_id)
+        .where(VisitDraft.person_id == bindparam("person_id"), _IS_OPEN)
+        .order_by(VisitDraft.id, Assignment.id))
+
+
+def target_columns(ent: Any, reg: Any) -> tuple[Any, ...]:
+    """An assignment as a visit target: id, role, target name and the dates that clip it."""
+    return (Assignment.id, Assignment.role, ent.name, reg.county, Assignment.start_date,
+            Assignment.end_date, Cycle.start_date, Cycle.end_date)
+
+
+_STEP_READ = _with_targets()
 
 
 class Visits:
@@ -31,16 +68,23 @@ class Visits:
     def open_draft(self, person_id: int) -> VisitDraft | None:
         return self.session.scalar(_OPEN_DRAFT, {"person_id": person_id})
 
-    def open_draft_and_pending(self, person_id: int, telegram_id: int
-                               ) -> tuple[VisitDraft | None, tuple[str, int] | None]:
-        """The open draft and, in the same statement, what the person's typed text is
-        pending for (kind, ref_id), if anything."""
-        row = self.session.execute(_OPEN_DRAFT_AND_PENDING, {
-            "person_id": person_id, "telegram_id": telegram_id}).first()
-        if row is None:
-            return None, None
-        draft, kind, ref_id = row
-        return draft, (kind, ref_id) if kind is not None else None
+    def open_draft_pending_and_targets(self, person_id: int, telegram_id: int, today: date
+                                       ) -> tuple[VisitDraft | None, tuple[str, int] | None,
+                                                  list[tuple[Any, ...]]]:
+        """The open draft, what the person's typed text is pending for (kind, ref_id) if
+        anything, and the person's current targets as rows of ``target_columns`` (in
+        assignment order): one statement, read on every step of the conversation."""
+        draft, pending, targets = None, None, []
+        for row in self.session.execute(_STEP_READ, {
+                "person_id": person_id, "telegram_id": telegram_id, "today": today}):
+            if draft is None:
+                draft = row[0]
+                pending = (row[1], row[2]) if row[1] is not None else None
+            elif row[0] is not draft:  # a second open draft (there is none): the first wins
+                break
+            if row[3] is not None and row[9] is not None:  # an assignment in a current cycle
+                targets.append(tuple(row[3:]))
+        return draft, pending, targets
 
     def draft(self, draft_id: int) -> VisitDraft | None:
         return self.session.get(VisitDraft, draft_id)
