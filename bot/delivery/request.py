@@ -28,14 +28,29 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.delivery.sender import NotSent, ServerError
 
+CHUNK = 64 * 1024  # httpx's write timeout holds for each write of up to this much
+
+
+def ceiling(read: float | None, write: float | None, connect: float | None,
+            pool: float | None, upload: int = 0) -> float | None:
+    """The whole exchange's time limit (None: no limit if any part has none).
+
+    httpx times each write and aiohttp only the whole: an upload of ``upload`` bytes gets
+    the write timeout once per 64 KiB, so a slow link that keeps moving (a large export at
+    a few KB/s) is not cut off where httpx would not have cut it either."""
+    parts = (read, write, connect, pool)
+    if any(x is None for x in parts):
+        return None
+    return read + connect + pool + write * (1 + upload // CHUNK)  # type: ignore[operator]
+
 
 class StatusAwareRequest(BaseRequest):
     """``connection_pool_size`` connections at most; the timeouts default as PTB's.
 
     Timeouts map onto aiohttp's: ``pool_timeout + connect_timeout`` to get a connection
     (waiting for a free one included), ``connect_timeout`` for the socket to connect,
-    ``read_timeout`` for each read of the answer, and their sum with ``write_timeout`` as
-    the ceiling of the whole exchange (aiohttp has no write timeout of its own). Proxies
+    ``read_timeout`` for each read of the answer, and a ceiling on the whole exchange made
+    of them all (:func:`ceiling`: aiohttp has no write timeout of its own). Proxies
     in the environment (``HTTPS_PROXY``) are honoured, as httpx does."""
 
     __slots__ = ("_media_write_timeout", "_pool_size", "_session", "_timeouts")
@@ -66,21 +81,22 @@ class StatusAwareRequest(BaseRequest):
             await self._session.close()
 
     def _timeout(self, read: ODVInput[float], write: ODVInput[float],
-                 connect: ODVInput[float], pool: ODVInput[float], files: bool
+                 connect: ODVInput[float], pool: ODVInput[float], upload: int | None
                  ) -> aiohttp.ClientTimeout:
+        """``upload``: the bytes of the files sent, if any (their write timeout is the
+        media one)."""
         def chosen(value: ODVInput[float], name: str) -> float | None:
             if isinstance(value, DefaultValue):
-                if name == "write" and files:
+                if name == "write" and upload is not None:
                     return self._media_write_timeout
                 return self._timeouts[name]
             return value
 
         r, w = chosen(read, "read"), chosen(write, "write")
         c, p = chosen(connect, "connect"), chosen(pool, "pool")
-        parts = (r, w, c, p)
-        total = None if any(x is None for x in parts) else sum(parts)  # type: ignore[arg-type]
         get = None if c is None or p is None else c + p
-        return aiohttp.ClientTimeout(total=total, connect=get, sock_connect=c, sock_read=r)
+        return aiohttp.ClientTimeout(total=ceiling(r, w, c, p, upload or 0), connect=get,
+                                     sock_connect=c, sock_read=r)
 
     async def do_request(
         self,
@@ -95,17 +111,20 @@ class StatusAwareRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This StatusAwareRequest is not initialized!")
         files = bool(request_data and request_data.contains_files)
+        upload = None
         data: Any = None
         if request_data is not None:
             data = request_data.json_parameters  # sent form-encoded, as PTB's httpx does
             if files:
                 # file names unquoted (UTF-8), as httpx sends them: Telegram shows them
                 form = aiohttp.FormData(data, quote_fields=False)
+                upload = 0
                 for field, (name, content, mime) in request_data.multipart_data.items():
                     form.add_field(field, content, filename=name, content_type=mime)
+                    upload += len(content)
                 data = form
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout,
-                                files)
+                                upload)
         try:
             async with self._session.request(
                 method, url, data=data, timeout=timeout,

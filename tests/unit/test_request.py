@@ -12,7 +12,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.delivery.request import StatusAwareRequest
+from bot.delivery.request import StatusAwareRequest, ceiling
 from bot.delivery.sender import NotSent, ServerError, _ambiguous
 from bot.fakeapi import FakeBotAPI
 
@@ -115,3 +115,12 @@ async def test_not_initialized_is_refused_and_shutdown_twice_is_harmless() -> No
     await request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):
         await request.post("http://127.0.0.1:9/bot1:x/getMe")
+
+
+def test_the_whole_exchange_is_limited_like_httpx_limits_each_part() -> None:
+    assert ceiling(5.0, 5.0, 5.0, 1.0) == 16.0  # a plain call: the parts added up
+    assert ceiling(20.0, 5.0, 5.0, 1.0) == 31.0  # getUpdates: its long-poll read
+    # an upload: the write timeout once per 64 KiB, as httpx times each write
+    assert ceiling(5.0, 20.0, 5.0, 1.0, upload=200 * 1024) == 5 + 5 + 1 + 20 * 4
+    assert ceiling(5.0, 20.0, 5.0, 1.0, upload=20 * 1024 * 1024) == 11 + 20 * 321
+    assert ceiling(None, 5.0, 5.0, 1.0) is None  # no read timeout: no ceiling
