@@ -410,8 +410,14 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
     tail_texts = [str(tails[i]) for i in long_]
     statute_tail = [answerer.statutes.match(t, "public") for t in tail_texts]  # type: ignore[union-attr]
 
-    def served(whole: list[MatchResult], tail: list[MatchResult]) -> list[MatchResult]:
-        final = list(whole)
+    def served(curated: list[MatchResult], statute: list[MatchResult],
+               curated_tail: list[MatchResult], statute_tail: list[MatchResult],
+               ratio: float) -> list[MatchResult]:
+        """The tiers combined, for the whole questions and their last clauses, and each
+        long question's retry (``retried``) applied."""
+        final = [combine(c, st, ratio) for c, st in zip(curated, statute, strict=True)]
+        tail = [combine(c, st, ratio)
+                for c, st in zip(curated_tail, statute_tail, strict=True)]
         for k, i in enumerate(long_):
             final[i] = retried(final[i], tail[k])
         return final
@@ -434,10 +440,7 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
                 cc = dataclasses.replace(base_c, **scoring, **PERMISSIVE, **dg, **coef)
                 results = [decide(sc, ex, 3, cc) for sc, ex in scored]
                 results_tail = [decide(sc, ex, 3, cc) for sc, ex in scored_tail]
-                final = served(
-                    [combine(r, st, ratio) for r, st in zip(results, statute_now, strict=True)],
-                    [combine(r, st, ratio)
-                     for r, st in zip(results_tail, statute_tail, strict=True)])
+                final = served(results, statute_now, results_tail, statute_tail, ratio)
                 outs = [judge(s, c, f, viewer, answerer)
                         for (s, c), f in zip(questions, final, strict=True)]
                 if run == 0:
@@ -473,11 +476,9 @@ def tune(answerer: Answerer, cases: dict[str, list[dict]], write: bool) -> int:
             coef = _coefficients(*fit_logistic(x[fit], y[fit], cost[fit]))
             for dg in _grid(STATUTE_DECISION):
                 sc = dataclasses.replace(base_s, **scoring, **PERMISSIVE, **dg, **coef)
-                final = served(
-                    [combine(cr, decide(ss, se, 3, sc), sc.override_ratio)
-                     for cr, (ss, se) in zip(curated, scored, strict=True)],
-                    [combine(cr, decide(ss, se, 3, sc), sc.override_ratio)
-                     for cr, (ss, se) in zip(curated_tail, scored_tail, strict=True)])
+                final = served(curated, [decide(ss, se, 3, sc) for ss, se in scored],
+                               curated_tail, [decide(ss, se, 3, sc) for ss, se in scored_tail],
+                               sc.override_ratio)
                 outs = [judge(s, c, f, viewer, answerer)
                         for (s, c), f in zip(questions, final, strict=True)]
                 if run == 0:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, bindparam, or_, select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from bot import failpoints
 from bot.delivery.out import Out
@@ -24,19 +24,15 @@ from bot.services.errors import ServiceError
 from bot.services.obligations import StatusLine, effect_of_visit
 from bot.store.models import (
     Assignment,
-    Cycle,
-    Entity,
     EntityContact,
     FollowUp,
     PersonRole,
-    Region,
     Visit,
     VisitConfirmation,
     VisitDraft,
     VisitPhoto,
 )
 from bot.store.uow import UnitOfWork
-from bot.store.visit_repo import target_columns
 from scheduler.policy import TaskDef
 
 PENDING = "visit"
@@ -125,27 +121,6 @@ def role_of(uow: UnitOfWork, person_id: int) -> str:
     return "commissioner" if "commissioner" in names else "envoy"
 
 
-def _target_rows() -> Any:
-    """One narrow query: each assignment's id, role, target name and clipped dates."""
-    ent, reg = aliased(Entity), aliased(Region)
-    return (select(*target_columns(ent, reg))
-            .join(Cycle, Cycle.id == Assignment.cycle_id)
-            .outerjoin(ent, ent.id == Assignment.entity_id)
-            .outerjoin(reg, reg.id == Assignment.region_id))
-
-
-# Read on every step of the conversation: built once, bound at execution (building a
-# statement costs more than running it).
-_TODAY = bindparam("today", type_=Date)
-_CURRENT_TARGETS = _target_rows().where(
-    Assignment.person_id == bindparam("person_id"), Assignment.start_date <= _TODAY,
-    or_(Assignment.end_date.is_(None), Assignment.end_date >= _TODAY),
-    Cycle.start_date <= _TODAY, Cycle.end_date >= _TODAY,
-    or_(Assignment.role == "commissioner", Assignment.role == "envoy")  # no IN: see visit_repo
-).order_by(Assignment.id)
-_TARGET = _target_rows().where(Assignment.id == bindparam("assignment_id"))
-
-
 def _as_target(row: Any) -> tuple[Target, str]:
     aid, role, entity, county, start, end, cstart, cend = row
     last = min(end, cend) if end else cend
@@ -154,8 +129,7 @@ def _as_target(row: Any) -> tuple[Target, str]:
 
 def targets_with_roles(uow: UnitOfWork, person_id: int, today: date
                        ) -> list[tuple[Target, str]]:
-    rows = uow.session.execute(_CURRENT_TARGETS, {"person_id": person_id, "today": today})
-    return [_as_target(r) for r in rows]
+    return [_as_target(r) for r in uow.visits.current_targets(person_id, today)]
 
 
 def targets(uow: UnitOfWork, person_id: int, today: date) -> list[Target]:
@@ -172,7 +146,7 @@ def state_of(svc: Services, uow: UnitOfWork, draft: VisitDraft,
     aid = draft.data.get("assignment_id")
     role = next((r for t, r in pairs if t.assignment_id == aid), None)
     if aid and role is None:  # editing a visit of an ended assignment
-        row = uow.session.execute(_TARGET, {"assignment_id": aid}).first()
+        row = uow.visits.target(aid)
         if row is not None:
             target, role = _as_target(row)
             found.append(target)

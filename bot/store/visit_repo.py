@@ -30,39 +30,62 @@ _OPEN_DRAFT = select(VisitDraft).where(VisitDraft.person_id == bindparam("person
                                        _IS_OPEN)
 
 
-def _with_targets() -> Any:
-    """The open draft and pending input, with one row per assignment the person may log a
-    visit for today (none: one row of NULLs): a step reads all three in one statement."""
-    ent, reg = aliased(Entity), aliased(Region)
-    today = bindparam("today", type_=Date)
-    current = and_(Assignment.person_id == VisitDraft.person_id, Assignment.start_date <= today,
-                   or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
-                   or_(Assignment.role == "commissioner", Assignment.role == "envoy"))
-    return (
-        select(VisitDraft, PendingInput.kind, PendingInput.ref_id, *target_columns(ent, reg))
-        .select_from(VisitDraft)
-        .outerjoin(PendingInput, PendingInput.telegram_id == bindparam("telegram_id"))
-        .outerjoin(Assignment, current)
-        .outerjoin(Cycle, and_(Cycle.id == Assignment.cycle_id, Cycle.start_date <= today,
-                               Cycle.end_date >= today))
-        .outerjoin(ent, ent.id == Assignment.entity_id)
-        .outerjoin(reg, reg.id == Assignment.region_id)
-        .where(VisitDraft.person_id == bindparam("person_id"), _IS_OPEN)
-        .order_by(VisitDraft.id, Assignment.id))
+# Visit targets: the assignments a person may log a visit for, as rows of ``TARGET_COLUMNS``
+# (id, role, target name and the dates that clip it), read on every step of the conversation
+# (built once, bound at execution).
+_ENT, _REG = aliased(Entity), aliased(Region)
+TARGET_COLUMNS = (Assignment.id, Assignment.role, _ENT.name, _REG.county, Assignment.start_date,
+                  Assignment.end_date, Cycle.start_date, Cycle.end_date)
+_TODAY = bindparam("today", type_=Date)
+# a current assignment is one of a current cycle: the cycle's dates are checked in its join
+_CYCLE_NOW = and_(Cycle.id == Assignment.cycle_id, Cycle.start_date <= _TODAY,
+                  Cycle.end_date >= _TODAY)
 
 
-def target_columns(ent: Any, reg: Any) -> tuple[Any, ...]:
-    """An assignment as a visit target: id, role, target name and the dates that clip it."""
-    return (Assignment.id, Assignment.role, ent.name, reg.county, Assignment.start_date,
-            Assignment.end_date, Cycle.start_date, Cycle.end_date)
+def _current(person: Any) -> Any:
+    """An assignment of ``person`` (a column or a bound value) running on ``:today`` in a
+    role that logs visits (a constant IN list as plain binds: see ``_IS_OPEN``)."""
+    return and_(Assignment.person_id == person, Assignment.start_date <= _TODAY,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= _TODAY),
+                or_(Assignment.role == "commissioner", Assignment.role == "envoy"))
 
 
-_STEP_READ = _with_targets()
+def _named(stmt: Any, cycle: Any, *, outer: bool = False) -> Any:
+    """``stmt`` joined from its assignments to their cycle (on ``cycle``) and to the entity or
+    region they serve; ``outer`` keeps the rows without a target (a draft's)."""
+    stmt = stmt.outerjoin(Cycle, cycle) if outer else stmt.join(Cycle, cycle)
+    return (stmt.outerjoin(_ENT, _ENT.id == Assignment.entity_id)
+            .outerjoin(_REG, _REG.id == Assignment.region_id))
+
+
+_CURRENT_TARGETS = (_named(select(*TARGET_COLUMNS), _CYCLE_NOW)
+                    .where(_current(bindparam("person_id"))).order_by(Assignment.id))
+_TARGET = (_named(select(*TARGET_COLUMNS), Cycle.id == Assignment.cycle_id)
+           .where(Assignment.id == bindparam("assignment_id")))
+# the open draft and pending input, with one row per current target (none: one row of
+# NULLs): a step reads all three in one statement
+_STEP_READ = (
+    _named(select(VisitDraft, PendingInput.kind, PendingInput.ref_id, *TARGET_COLUMNS)
+           .select_from(VisitDraft)
+           .outerjoin(PendingInput, PendingInput.telegram_id == bindparam("telegram_id"))
+           .outerjoin(Assignment, _current(VisitDraft.person_id)), _CYCLE_NOW, outer=True)
+    .where(VisitDraft.person_id == bindparam("person_id"), _IS_OPEN)
+    .order_by(VisitDraft.id, Assignment.id))
 
 
 class Visits:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    # targets
+    def current_targets(self, person_id: int, today: date) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.session.execute(
+            _CURRENT_TARGETS, {"person_id": person_id, "today": today})]
+
+    def target(self, assignment_id: int) -> tuple[Any, ...] | None:
+        """Any assignment as a target, current or not (a visit of an ended one is edited)."""
+        row = self.session.execute(_TARGET, {"assignment_id": assignment_id}).first()
+        return tuple(row) if row is not None else None
 
     # drafts
     def open_draft(self, person_id: int) -> VisitDraft | None:
@@ -72,7 +95,7 @@ class Visits:
                                        ) -> tuple[VisitDraft | None, tuple[str, int] | None,
                                                   list[tuple[Any, ...]]]:
         """The open draft, what the person's typed text is pending for (kind, ref_id) if
-        anything, and the person's current targets as rows of ``target_columns`` (in
+        anything, and the person's current targets as rows of ``TARGET_COLUMNS`` (in
         assignment order): one statement, read on every step of the conversation."""
         draft, pending, targets = None, None, []
         for row in self.session.execute(_STEP_READ, {
