@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -27,6 +28,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.delivery import turn as turns
 from bot.delivery.request import StatusAwareRequest
 from bot.fakeapi import FakeBotAPI, FakeUser, SentMessage
 from bot.fakeapi.ptb import application_builder, running
@@ -109,29 +111,42 @@ def seed(services: Services, users: int) -> None:
         uow.commit()
 
 
+TIMED = ("acquire_lease", "due_outbox")
+
+
 class Counted:
     """Database units of work (connection checkouts) and statements, by who made them."""
 
     def __init__(self, services: Services) -> None:
         self.checkouts = 0
+        self.by: Counter[str] = Counter()  # checkouts by who made them
         self.statements = 0
         self.bookkeeping_seconds: Counter[str] = Counter()
+        self._who = threading.local()
         event.listen(services.engine, "checkout", self._checkout)
         event.listen(services.engine, "before_cursor_execute", self._statement)
-        for name in ("record_updates", "flush_results"):
+        # bookkeeping beside the handlers' own units of work: received batches stored first,
+        # sender results written on their own, the end-of-turn confirmation of a handler
+        # that opened none; and the timed ones (lease renewal, outbox sweep)
+        for name in ("record_updates", "flush_results", "confirm_turn", "acquire_lease",
+                     "due_outbox"):
             original = getattr(delivery, name)
 
             def timed(*a, _o=original, _n=name, **k):  # type: ignore[no-untyped-def]
                 start = time.perf_counter()
+                self._who.name = _n
                 try:
                     return _o(*a, **k)
                 finally:
+                    self._who.name = None
                     self.bookkeeping_seconds[_n] += time.perf_counter() - start
 
             setattr(delivery, name, timed)
 
     def _checkout(self, *_a: object) -> None:
         self.checkouts += 1
+        who = getattr(self._who, "name", None)
+        self.by[who or ("handlers" if turns.current() is not None else "other")] += 1
 
     def _statement(self, *_a: object) -> None:
         self.statements += 1
@@ -171,7 +186,8 @@ async def bench_bot(server: FakeBotAPI, visits: int, n_users: int, db: Path) -> 
     services.close()
     return {"done": per_user * n_users, "elapsed": elapsed, "timer": timer,
             "calls": calls, "polls": polls, "checkouts": counted.checkouts,
-            "statements": counted.statements, "bookkeeping": counted.bookkeeping_seconds}
+            "statements": counted.statements, "bookkeeping": counted.bookkeeping_seconds,
+            "by": counted.by, "taken_in": Counter(runtime.taken_in)}
 
 
 async def bench_echo(server: FakeBotAPI, round_trips: int, n_users: int, *,
@@ -256,15 +272,24 @@ async def main() -> None:
           f"p50 x{pct(all_steps, .5) / pct(same, .5):.2f}, "
           f"p99 x{pct(all_steps, .99) / pct(same, .99):.2f}, "
           f"throughput x{(steps / elapsed) / (trips / s_elapsed):.2f}")
+    kept = bot["bookkeeping"]
     edits = calls["editMessageText"] + calls["editMessageReplyMarkup"]
     print(f"Bot API calls per button step: {edits / button_steps:.2f} awaited (edit) + "
           f"{calls['answerCallbackQuery'] / button_steps:.2f} unawaited (answerCallbackQuery); "
           f"per text step {calls['sendMessage'] / (steps - button_steps):.2f} (sendMessage)")
-    print(f"database units of work per update: {bot['checkouts'] / steps:.2f} "
-          f"({bot['statements'] / steps:.1f} statements); getUpdates batches: {bot['polls']}; "
+    by = bot["by"]
+    timed = by["acquire_lease"] + by["due_outbox"]  # every few seconds, whatever the traffic
+    print(f"database units of work per update: {(bot['checkouts'] - timed) / steps:.3f} "
+          f"({bot['checkouts'] - timed} for {steps} updates: "
+          f"{', '.join(f'{k} {v}' for k, v in by.most_common() if k not in TIMED)}; "
+          f"{bot['statements'] / steps:.1f} statements per update); with the timed lease "
+          f"renewals and outbox sweeps ({timed}): {bot['checkouts'] / steps:.3f}")
+    print(f"updates taken in: {', '.join(f'{k} {v}' for k, v in bot['taken_in'].items())}; "
+          f"getUpdates batches: {bot['polls']}; "
           f"time in the calls that store received batches and sender results, summed over "
           f"threads and mostly spent waiting for the database or for the commit that takes "
-          f"them along: {', '.join(f'{k} {v:.1f} s' for k, v in bot['bookkeeping'].items())}")
+          f"them along: record_updates {kept['record_updates']:.1f} s, "
+          f"flush_results {kept['flush_results']:.1f} s")
 
 
 if __name__ == "__main__":

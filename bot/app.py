@@ -68,9 +68,12 @@ def build_application(services: Services, runtime: Runtime | None = None) -> App
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .concurrent_updates(PerUserUpdateProcessor(
-            services.clock, runtime.after_turn if runtime is not None else None))
+            services.clock, runtime.after_turn if runtime is not None else None,
+            before_turn=runtime.before_turn if runtime is not None else None,
+            finish=runtime.finish if runtime is not None else None))
         .build()
     )
+    app.update_processor.again = app.process_update  # type: ignore[attr-defined]
     app.bot_data.services = services
     app.bot_data.runtime = runtime
     app.bot_data.requests = requests

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.delivery import turn as turns
 from bot.services.container import Services
 
 if TYPE_CHECKING:
@@ -60,7 +61,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self._actor is not None
 
     def deliver(self, rows: Iterable[StoredOut]) -> None:
-        """Hand what a service wrote to the outbox (or an ephemeral reply) to the sender."""
+        """Hand what a service wrote to the outbox (or an ephemeral reply) to the sender.
+        While the update's actor awaits confirmation (``Turn.check``), replies are held."""
+        turn = turns.current()
+        if turn is not None and turn.check is not None:
+            turn.held.extend(rows)
+            return
+        if turn is not None and turn.held:
+            rows, turn.held = [*turn.held, *rows], []
         self.runtime.sender.submit(rows)
 
     def identity_changed(self, actor: Actor) -> None:

@@ -6,10 +6,12 @@ sender and the scheduler tick.
 * **Durable inbound.** Updates are written to the database *before* Telegram is told they
   arrived: before the next ``getUpdates`` confirms them (our own polling loop: PTB's
   ``Updater`` confirms a batch before processing it), or before the webhook answers 200
-  (``bot.listener``). On a busy bot a received batch rides along with the next update's
-  transaction (``bot.delivery.rides``) instead of taking a round trip of its own. Each update
-  is marked done in the transaction of its effects; at start-up whatever was recorded and
-  not done is processed again.
+  (``bot.listener``). When the poll loop knows every sender of a batch and none of it can be
+  a redelivery, it hands the updates on at once and each is stored, done, by the transaction
+  of its own effects, which first confirms who sent it (``_take_in``); otherwise the batch is
+  stored first, riding along with the next update's transaction on a busy bot
+  (``bot.delivery.rides``). Each update is marked done in the transaction of its effects; at
+  start-up whatever was recorded and not done is processed again.
 * **Webhook or polling.** In webhook mode the lease holder calls ``setWebhook`` when it
   becomes active (pending updates kept); in polling mode it calls ``deleteWebhook`` (pending
   updates kept) before its first ``getUpdates``.
@@ -27,9 +29,12 @@ import contextlib
 import logging
 import os
 import socket
+import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from uuid import uuid4
 
@@ -52,7 +57,7 @@ from bot.delivery.turn import Turn
 from bot.handlers.common import run
 from bot.services import delivery
 from bot.services.container import Services
-from bot.services.identity import Actor
+from bot.services.identity import Actor, StaleActor
 from bot.store.delivery_repo import StoredOut
 from scheduler import passes as schedule
 
@@ -60,24 +65,64 @@ log = logging.getLogger(__name__)
 
 # What the bot handles: exactly these update types are asked for (polling and webhook).
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
+RECORD_WAIT = 0.5  # seconds the poll loop waits for handed-on updates' own commits (_take_in)
+
+
+@dataclass(frozen=True)
+class Hint:
+    actor: Actor
+    confirmed: bool  # looked up for this update; else remembered, to be confirmed
 
 
 class ActorHints:
-    """Who sent each recorded update, resolved in the transaction that recorded the batch."""
+    """Who sent each update, so that no update needs a look-up of its own.
 
-    def __init__(self) -> None:
-        self._hints: dict[int, tuple[int, Actor]] = {}
+    * ``put``: the actor for an update, resolved by the transaction that recorded its batch,
+      or remembered (``confirmed=False``: the update's first unit of work confirms it).
+    * ``remember`` / ``known``: the actor last looked up or confirmed for a sender, for
+      ``KNOWN_FOR`` on the injected clock and within the same day. It is what lets the poll
+      loop hand an update on before storing it (``Runtime._take_in``).
+    """
 
-    def put(self, update_id: int, actor: Actor) -> None:
-        self._hints[update_id] = (actor.telegram_id, actor)
+    KNOWN_FOR = timedelta(seconds=60)
+    KEPT = 4096  # senders remembered before the expired ones are let go
 
-    def take(self, update_id: int) -> Actor | None:
-        found = self._hints.pop(update_id, None)
-        return found[1] if found else None
+    def __init__(self, tz: tzinfo) -> None:
+        self._tz = tz
+        self._hints: dict[int, Hint] = {}
+        self._known: dict[int, tuple[Actor, datetime]] = {}
+        self._lock = threading.Lock()  # ``remember`` is called from worker threads too
+
+    def put(self, update_id: int, actor: Actor, *, confirmed: bool = True) -> None:
+        self._hints[update_id] = Hint(actor, confirmed)
+
+    def take(self, update_id: int) -> Hint | None:
+        return self._hints.pop(update_id, None)
+
+    def remember(self, actor: Actor, at: datetime) -> None:
+        with self._lock:
+            self._known[actor.telegram_id] = (actor, at)
+            if len(self._known) > self.KEPT:
+                self._known = {k: v for k, v in self._known.items()
+                               if at - v[1] <= self.KNOWN_FOR}
+
+    def known(self, telegram_id: int, now: datetime) -> Actor | None:
+        with self._lock:
+            found = self._known.get(telegram_id)
+            if found is None:
+                return None
+            actor, at = found
+            if now - at > self.KNOWN_FOR or now < at or (
+                    at.astimezone(self._tz).date() != now.astimezone(self._tz).date()):
+                del self._known[telegram_id]
+                return None
+            return actor
 
     def forget(self, user_id: int) -> None:
-        for uid in [k for k, (user, _) in self._hints.items() if user == user_id]:
+        for uid in [k for k, hint in self._hints.items() if hint.actor.telegram_id == user_id]:
             del self._hints[uid]
+        with self._lock:
+            self._known.pop(user_id, None)
 
 
 class Runtime:
@@ -93,16 +138,25 @@ class Runtime:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self.scheduler, self.webhook = scheduler, webhook
         self.poll = poll and webhook is None
-        self.hints = ActorHints()
+        self.hints = ActorHints(services.policy.tz)
         self.app: Application = build_application(services, self)
         self.sender = OutboxSender(
             self.app.bot, services.clock, services.timer,
             flush=lambda: run(delivery.flush_results, services), block=self._block,
             lookup=lambda key: run(delivery.message_id_of, services, key),
-            problem=self._send_problem, results=services.results)
+            problem=self._send_problem, results=services.results,
+            handling=lambda: bool(self._in_queue))
+        services.results.on_recorded = self._stored_from_thread
         self.active = asyncio.Event()
         self.stopped = asyncio.Event()
         self._in_queue: set[int] = set()
+        # handed on before being stored (``_take_in``): the payload, and when it is stored
+        self._unstored: dict[int, tuple[dict[str, Any], asyncio.Future[None]]] = {}
+        self._seen: int | None = None  # the highest update id stored or handed on
+        # updates "stored first", "handed on" unstored, "stored late"; "stale" actors
+        self.taken_in: Counter[str] = Counter()
+        self.record_wait = RECORD_WAIT
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._drained = asyncio.Event()  # set while no update waits or is being handled
         self._drained.set()
         self._tasks: dict[str, asyncio.Task[Any]] = {}
@@ -130,6 +184,7 @@ class Runtime:
                     await request.shutdown()
             raise
         await self.app.start()
+        self._loop = asyncio.get_running_loop()  # for what worker threads hand back
         self.sender.start()
         self._tasks["lease"] = asyncio.create_task(self._lease_loop(), name="lease")
         if wait_active:
@@ -252,6 +307,7 @@ class Runtime:
     async def _poll_loop(self) -> None:
         last = await run(delivery.last_update_id, self.services)
         offset = last + 1 if last is not None else None
+        self._seen = last if last is not None else 0
         timeout = self.settings.poll_timeout
         backoff = 1.0
         webhook_deleted = False
@@ -281,18 +337,130 @@ class Runtime:
             backoff = 1.0
             if not raw:
                 continue
+            offset = await self._take_in(raw)
+
+    async def _take_in(self, raw: Sequence[dict[str, Any]]) -> int:
+        """The poll loop's batch; returns the next offset (which confirms it to Telegram).
+
+        When every update in it is newer than any seen (so none can be a redelivery), and
+        every sender is known (``ActorHints.known``), the updates are handed on at once and
+        each is stored by the commit of its own effects: one transaction per update instead
+        of two. The next ``getUpdates`` waits until they are all stored; an update whose
+        handler is slow (a download, an export) is stored after ``record_wait`` without
+        waiting longer, and marked done when its handler is. Otherwise the batch is stored
+        first (``receive``)."""
+        actors = self._known_senders(raw)
+        if actors is None:
+            self.taken_in["stored first"] += len(raw)
             offset = await self.receive(raw)
+        else:
+            self.taken_in["handed on"] += len(raw)
+            await self._hand_on_unstored(raw, actors)
+            offset = max(int(u["update_id"]) for u in raw) + 1
+        self._seen = max(self._seen or 0, offset - 1)
+        return offset
 
-    async def receive(self, raw: Sequence[dict[str, Any]], *, retry: bool = True) -> int:
-        """Record a batch durably, then queue the new ones; returns the next offset.
+    def _known_senders(self, raw: Sequence[dict[str, Any]]) -> dict[int, Actor] | None:
+        if self._seen is None:
+            return None
+        now = self.services.clock.now()
+        actors: dict[int, Actor] = {}
+        for payload in raw:
+            update_id, sender = int(payload["update_id"]), _sender_id(payload)
+            if update_id <= self._seen or update_id in self._in_queue or sender is None:
+                return None
+            actor = self.hints.known(sender, now)
+            if actor is None:
+                return None
+            actors[update_id] = actor
+        return actors
 
-        Used by polling and by the webhook (which answers 200 only after this returns).
-        ``retry=False``: raise when the batch cannot be recorded (the webhook answers an
-        error and Telegram delivers again) instead of retrying until it can."""
+    async def _hand_on_unstored(self, raw: Sequence[dict[str, Any]],
+                                actors: dict[int, Actor]) -> None:
+        loop = asyncio.get_running_loop()
+        stored: dict[int, asyncio.Future[None]] = {}
+        for payload in raw:
+            update_id = int(payload["update_id"])
+            stored[update_id] = loop.create_future()
+            self._unstored[update_id] = (payload, stored[update_id])
+        try:
+            for payload in raw:
+                update_id = int(payload["update_id"])
+                await self._enqueue(payload, actors[update_id], confirmed=False)
+            await asyncio.wait(stored.values(), timeout=self.record_wait)
+            late = [self._unstored[i][0] for i, f in stored.items() if not f.done()]
+            if late:  # stored now (pending); their handlers mark them done
+                self.taken_in["stored late"] += len(late)
+                await self._record(late, retry=True)
+        finally:
+            for update_id in stored:
+                self._unstored.pop(update_id, None)
+
+    def before_turn(self, turn: Turn) -> None:
+        """Called by the update processor as an update's turn begins."""
+        unstored = self._unstored.get(turn.update_id)
+        if unstored is not None:
+            turn.record = unstored[0]
+            update_id = turn.update_id
+            turn.on_recorded = lambda: self._stored_from_thread([update_id])
+
+    async def finish(self, turn: Turn) -> None:
+        """Called by the update processor when an update's handlers are done, in its turn.
+        A turn whose actor was remembered and that opened no unit of work confirms it now,
+        in a unit of work that also stores the update as done; its held replies go out
+        when the actor is confirmed, and are dropped when it was stale (``Turn.stale``: the
+        update is handled again)."""
+        if turn.stale:  # found so by its first unit of work: what it held is dropped
+            return
+        if turn.check is not None and turn.error is None:
+            try:
+                await run(delivery.confirm_turn, self.services)
+            except StaleActor as exc:
+                turn.stale = True
+                self.stale_actor(exc.args[0])
+                return
+            except Exception:  # the database is away: the update is stored with its mark
+                log.exception("could not confirm the actor of update %d", turn.update_id)
+                turn.check = None
+        if turn.held:
+            held, turn.held = turn.held, []
+            self.sender.submit(held)
+
+    def confirmed(self, turn: Turn, actor: Actor) -> None:
+        """From the unit of work (a worker thread) that confirmed ``turn``'s remembered actor:
+        it is remembered afresh, and the replies held meanwhile go out now."""
+        self.hints.remember(actor, self.services.clock.now())
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._release, turn)
+
+    def _release(self, turn: Turn) -> None:
+        if turn.held and turn.check is None:
+            held, turn.held = turn.held, []
+            self.sender.submit(held)
+
+    def stale_actor(self, telegram_id: int) -> None:
+        """The actor remembered for ``telegram_id`` is no longer who they are."""
+        log.info("the sender's remembered actor is stale; handling the update again")
+        self.taken_in["stale"] += 1
+        self.hints.forget(telegram_id)
+
+    def _stored_from_thread(self, update_ids: list[int]) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._stored, update_ids)
+
+    def _stored(self, update_ids: list[int]) -> None:
+        for update_id in update_ids:
+            unstored = self._unstored.get(update_id)
+            if unstored is not None and not unstored[1].done():
+                unstored[1].set_result(None)
+
+    async def _record(self, raw: Sequence[dict[str, Any]], *, retry: bool
+                      ) -> tuple[list[int], dict[int, Actor]]:
         while True:
             try:
-                new, actors = await run(delivery.record_updates, self.services, raw)
-                break
+                return await run(delivery.record_updates, self.services, raw)
             except Exception:
                 self.report("inbound", "could not record incoming updates (database?)")
                 if not retry:
@@ -300,6 +468,17 @@ class Runtime:
                     raise
                 log.exception("could not record %d updates; retrying", len(raw))
                 await asyncio.sleep(2.0)
+
+    async def receive(self, raw: Sequence[dict[str, Any]], *, retry: bool = True) -> int:
+        """Record a batch durably, then queue the new ones; returns the next offset.
+
+        Used by polling and by the webhook (which answers 200 only after this returns).
+        ``retry=False``: raise when the batch cannot be recorded (the webhook answers an
+        error and Telegram delivers again) instead of retrying until it can."""
+        new, actors = await self._record(raw, retry=retry)
+        now = self.services.clock.now()
+        for actor in actors.values():
+            self.hints.remember(actor, now)
         fresh = set(new)
         for payload in raw:
             if int(payload["update_id"]) in fresh:
@@ -308,13 +487,14 @@ class Runtime:
                 await self._enqueue(payload, actor)
         return max(int(u["update_id"]) for u in raw) + 1
 
-    async def _enqueue(self, payload: dict[str, Any], actor: Actor | None = None) -> None:
+    async def _enqueue(self, payload: dict[str, Any], actor: Actor | None = None, *,
+                       confirmed: bool = True) -> None:
         update_id = int(payload["update_id"])
         if update_id in self._in_queue:
             return
         update = Update.de_json(payload, self.app.bot)
         if actor is not None:
-            self.hints.put(update_id, actor)
+            self.hints.put(update_id, actor, confirmed=confirmed)
         self._in_queue.add(update_id)
         self._drained.clear()
         await self.app.update_queue.put(update)
@@ -322,14 +502,16 @@ class Runtime:
     def after_turn(self, turn: Turn) -> None:
         """Called by the update processor when an update's handlers have finished."""
         self._in_queue.discard(turn.update_id)
-        if not self._in_queue:
-            self._drained.set()
         self.hints.take(turn.update_id)
         self.last_update_done = self.services.clock.now()
+        record = turn.record if not turn.marked else None  # never stored: with its mark
         if turn.error is not None:
-            self.sender.failed_update(turn.update_id, turn.error)
+            self.sender.failed_update(turn.update_id, turn.error, record)
         elif not turn.marked:
-            self.sender.done_update(turn.update_id)
+            self.sender.done_update(turn.update_id, record)
+        if not self._in_queue:
+            self._drained.set()
+            self.sender.nudge()  # no commit is coming to take the sender's results along
 
     # ── outbound ──────────────────────────────────────────────────────
 

@@ -22,6 +22,8 @@ from bot.delivery.turn import Turn
 from bot.logs import current_update_id
 
 AfterTurn = Callable[[Turn], None]
+Again = Callable[[object], Awaitable[Any]]
+Finish = Callable[[Turn], Awaitable[None]]
 
 
 class _Slot:
@@ -34,11 +36,16 @@ class _Slot:
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, clock: Clock, after_turn: AfterTurn | None = None,
-                 max_concurrent_updates: int = 64) -> None:
+                 max_concurrent_updates: int = 64,
+                 before_turn: AfterTurn | None = None, finish: Finish | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._slots: dict[int, _Slot] = {}
         self._clock = clock
         self._after_turn = after_turn
+        self._before_turn = before_turn
+        self._finish = finish  # the end of the handlers, in the turn (``Runtime.finish``)
+        # handles an update again (``Application.process_update``; set by ``build_application``)
+        self.again: Again | None = None
         self.peak_waiting: dict[int, int] = {}
 
     @staticmethod
@@ -68,19 +75,37 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 del self._slots[key]
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """One update's turn. When the actor it was handled as turns out to be stale
+        (``Turn.stale``: its first unit of work found it so, before anything was stored), it
+        is handled again, in the same place in its sender's order, with a fresh look-up."""
         if not isinstance(update, Update):
             await coroutine
             return
-        turn = Turn(update.update_id, self._clock.now())
-        token = turns.CURRENT.set(turn)
-        logged = current_update_id.set(update.update_id)  # every log line names the update
+        turn = self._turn(update)
         try:
-            await coroutine
+            while True:
+                token = turns.CURRENT.set(turn)
+                logged = current_update_id.set(update.update_id)  # log lines name the update
+                try:
+                    await coroutine
+                    if self._finish is not None:
+                        await self._finish(turn)
+                finally:
+                    current_update_id.reset(logged)
+                    turns.CURRENT.reset(token)
+                if not turn.stale or self.again is None:
+                    break
+                turn = self._turn(update)
+                coroutine = self.again(update)
         finally:
-            current_update_id.reset(logged)
-            turns.CURRENT.reset(token)
             if self._after_turn is not None:
                 self._after_turn(turn)
+
+    def _turn(self, update: Update) -> Turn:
+        turn = Turn(update.update_id, self._clock.now())
+        if self._before_turn is not None:
+            self._before_turn(turn)
+        return turn
 
     def active_keys(self) -> int:
         return len(self._slots)

@@ -21,9 +21,13 @@ class Batch:
     marks: list[Any] = field(default_factory=list)
     done: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)  # updates to store first
 
     def __bool__(self) -> bool:
         return bool(self.marks or self.done or self.failed)
+
+    def recorded_ids(self) -> list[int]:
+        return [int(r["update_id"]) for r in self.records]
 
 
 class ResultsBox:
@@ -32,10 +36,16 @@ class ResultsBox:
         self._batch = Batch()
         self.taken = 0  # batches out being written
         self.on_written: Callable[[Batch], None] | None = None
+        self.on_recorded: Callable[[list[int]], None] | None = None
 
     def add(self, *, mark: Any = None, done: int | None = None,
-            failed: tuple[int, str] | None = None) -> None:
+            failed: tuple[int, str] | None = None, record: dict[str, Any] | None = None
+            ) -> None:
+        """``record``: the update marked ``done`` or ``failed`` was never stored (the poll
+        loop handed it on first, and its handler stored nothing): it is stored with its mark."""
         with self._lock:
+            if record is not None:
+                self._batch.records.append(record)
             if mark is not None:
                 self._batch.marks.append(mark)
             if done is not None:
@@ -54,7 +64,8 @@ class ResultsBox:
         """A write failed: these go with the next one (in front, to keep their order)."""
         with self._lock:
             self._batch = Batch(batch.marks + self._batch.marks, batch.done + self._batch.done,
-                                batch.failed + self._batch.failed)
+                                batch.failed + self._batch.failed,
+                                batch.records + self._batch.records)
             self.taken -= 1
 
     def written(self, batch: Batch) -> None:
@@ -62,6 +73,8 @@ class ResultsBox:
             self.taken -= 1
         if self.on_written is not None:
             self.on_written(batch)
+        if batch.records and self.on_recorded is not None:
+            self.on_recorded(batch.recorded_ids())
         for kind in {m.kind for m in batch.marks if m.status == "sent"}:
             failpoints.hit(f"outbox.recorded:{kind}")
 

@@ -15,6 +15,7 @@ together with the "done" marks of updates whose handlers wrote nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import warnings
@@ -44,6 +45,7 @@ FIRE_AND_FORGET = frozenset({"answerCallbackQuery"})
 MAX_IMMEDIATE_TRIES = 6       # unambiguous failures retried at once before parking the row
 PARK = timedelta(minutes=2)   # a parked row is tried again by the sweep after this long
 LINGER = 0.02                 # seconds results wait for an update's transaction to take them
+CARRIED_WITHIN = 0.5          # ... at most, while an update is being handled (see _record_loop)
 
 
 class ServerError(NetworkError):
@@ -79,14 +81,17 @@ Problem = Callable[[Out, str], Awaitable[None]]
 class OutboxSender:
     def __init__(self, bot: Bot, clock: Clock, timer: Timer, *, block: Blocker,
                  lookup: Lookup, flush: Flush, results: ResultsBox,
-                 problem: Problem | None = None, throttle: Throttle | None = None) -> None:
+                 problem: Problem | None = None, throttle: Throttle | None = None,
+                 handling: Callable[[], bool] | None = None) -> None:
         """Results wait in ``results`` until a unit of work takes them along; ``flush`` is
         the recorder's own unit of work, which takes them once it runs (none left, because
         another unit of work took them meanwhile: it writes nothing) and puts them back when
-        its commit fails."""
+        its commit fails. ``handling()``: an update is being handled, whose commit will take
+        them along (call ``nudge`` when that stops being so)."""
         self.bot, self.clock, self.timer = bot, clock, timer
         self._block, self._lookup, self._problem = block, lookup, problem
         self._flush_unit = flush
+        self._handling = handling or (lambda: False)
         self.throttle = throttle or Throttle(timer)
         self._queues: dict[int, deque[StoredOut]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -140,14 +145,20 @@ class OutboxSender:
     def known(self) -> set[int]:
         return set(self._known)
 
-    def done_update(self, update_id: int) -> None:
-        """An update whose handler stored nothing: record it done with the next batch."""
-        self.results.add(done=update_id)
+    def done_update(self, update_id: int, record: dict[str, Any] | None = None) -> None:
+        """An update whose handler stored nothing: record it done with the next batch (and
+        store it first when it never was: ``record``)."""
+        self.results.add(done=update_id, record=record)
         self._wake.set()
 
-    def failed_update(self, update_id: int, error: str) -> None:
+    def failed_update(self, update_id: int, error: str,
+                      record: dict[str, Any] | None = None) -> None:
         """An update whose handler failed: recorded as failed (not processed again)."""
-        self.results.add(failed=(update_id, error))
+        self.results.add(failed=(update_id, error), record=record)
+        self._wake.set()
+
+    def nudge(self) -> None:
+        """No update is being handled any more: waiting results are written now."""
         self._wake.set()
 
     # ── lifecycle ─────────────────────────────────────────────────────
@@ -185,11 +196,28 @@ class OutboxSender:
     # ── recording results ─────────────────────────────────────────────
 
     async def _record_loop(self) -> None:
+        """Results are written by the next update's commit when one is coming: while an
+        update is being handled, the loop waits (for that commit to have taken them, for the
+        last update in hand to end, or ``CARRIED_WITHIN`` at most); otherwise it gives the
+        next update a moment (``LINGER``) and then writes them in a unit of work of its own."""
+        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
-            # a moment for the next update's unit of work to take the results along
-            await asyncio.sleep(LINGER)
+            deadline, lingered = loop.time() + CARRIED_WITHIN, False
+            while self.results.waiting():
+                if self._handling():  # that update's commit takes them along
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), remaining)
+                elif not lingered:  # a moment for the next update to arrive
+                    lingered = True
+                    await asyncio.sleep(LINGER)
+                else:
+                    break
             await self._flush()
 
     async def _flush(self) -> None:

@@ -7,9 +7,11 @@ Pure: no Telegram, no database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -20,6 +22,18 @@ class Turn:
     committed: bool = False   # a commit stored something of this update
     error: str | None = None  # the handler failed: recorded on the update
     notes: list[str] = field(default_factory=list)
+    # Received but not yet stored (the poll loop's fast path, ``bot.runtime``): the commit
+    # that marks the update done stores it first, and then calls ``on_recorded``.
+    record: dict[str, Any] | None = None
+    on_recorded: Callable[[], None] | None = None
+    # Run by the turn's first unit of work before anything else: it confirms the actor the
+    # update was handled as (one remembered from the sender's previous update), and raises
+    # ``StaleActor`` when that is no longer who they are.
+    check: Callable[[Any], None] | None = None
+    stale: bool = False       # the check failed: the update is handled again, freshly
+    # Replies that store nothing, held while the check has not run: they are sent once it
+    # has passed (a turn that opened no unit of work runs it at its end: ``Runtime.finish``).
+    held: list[Any] = field(default_factory=list)
 
 
 CURRENT: ContextVar[Turn | None] = ContextVar("ipbot_turn", default=None)

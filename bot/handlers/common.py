@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from telegram import Update
 
 from bot.context import BotContext
+from bot.delivery import turn as turns
 from bot.delivery.out import Out, message
 from bot.domain.vocab import Role
 from bot.i18n import raw, t
@@ -41,15 +42,28 @@ def telegram_user(update: Update) -> TelegramUser:
 
 
 async def resolve_actor(update: Update, context: BotContext) -> None:
-    """Group -100, first for every update: who is talking, once, on the typed context. The
-    batch that recorded the update resolved it already (no query of its own)."""
+    """Group -100, first for every update: who is talking, once, on the typed context. No
+    query of its own: the batch that recorded the update resolved it already, or the poll loop
+    handed it on with the actor remembered from the sender's previous update, which the
+    update's first unit of work confirms (``identity.confirmer``)."""
     if update.effective_user is None:
         return
-    hint = context.runtime.hints.take(update.update_id) if context.bot_data.runtime else None
-    if hint is not None and hint.telegram_id == update.effective_user.id:
-        context.actor = hint
-    else:
-        context.actor = await run(identity.whoami, context.services, telegram_user(update))
+    runtime = context.bot_data.runtime
+    hint = runtime.hints.take(update.update_id) if runtime is not None else None
+    turn = turns.current()
+    if hint is not None and hint.actor.telegram_id == update.effective_user.id and (
+            hint.confirmed or turn is not None):
+        context.actor = hint.actor
+        if not hint.confirmed:
+            assert runtime is not None and turn is not None
+            confirmed_turn, actor = turn, hint.actor
+            turn.check = identity.confirmer(
+                actor, telegram_user(update), identity.today_of(context.services),
+                lambda: runtime.confirmed(confirmed_turn, actor))
+        return
+    context.actor = await run(identity.whoami, context.services, telegram_user(update))
+    if runtime is not None:
+        runtime.hints.remember(context.actor, context.services.clock.now())
 
 
 def replier(update: Update, context: BotContext) -> Replier:

@@ -17,14 +17,22 @@ from bot.delivery.out import message
 from bot.handlers.common import deliver, run
 from bot.i18n import normalize_language, t
 from bot.services import delivery
+from bot.services.identity import StaleActor
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
-    log.error("error while handling an update", exc_info=error)
     turn = turns.current()
+    if isinstance(error, StaleActor) and turn is not None:
+        # Its first unit of work stopped before storing anything: the update is handled
+        # again, freshly (``bot.updates``), with its sender looked up.
+        turn.stale = True
+        if context.bot_data.runtime is not None:
+            context.runtime.stale_actor(error.args[0])
+        raise ApplicationHandlerStop
+    log.error("error while handling an update", exc_info=error)
     detail = "".join(traceback.format_exception_only(type(error), error)).strip()
     if turn is not None:
         turn.error = detail[:2000]

@@ -75,6 +75,14 @@ def last_update_id(svc: Services) -> int | None:
         return uow.inbound.last_id()
 
 
+def confirm_turn(svc: Services) -> None:
+    """The unit of work of an update whose handlers opened none: it confirms the remembered
+    actor (``Turn.check``, run as it opens; ``StaleActor`` when not) and stores the update
+    as done."""
+    with svc.uow() as uow:
+        uow.commit()
+
+
 def flush_results(svc: Services) -> None:
     """The recorder's unit of work: its commit takes along whatever sender results still
     wait, once it holds the database (none left: nothing is written)."""

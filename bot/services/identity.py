@@ -3,7 +3,7 @@ binding by invite code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -134,6 +134,27 @@ def actors_in(uow: UnitOfWork, users: Iterable[TelegramUser], today: date | None
 
 def today_of(svc: Services) -> date:
     return svc.clock.now().astimezone(svc.policy.tz).date()
+
+
+class StaleActor(Exception):
+    """The actor remembered for an update's sender is no longer who they are (a role, a
+    binding, a name or a language changed since): the update is handled again, freshly."""
+
+
+def confirmer(actor: Actor, user: TelegramUser, today: date,
+              confirmed: Callable[[], None] | None = None) -> Callable[[UnitOfWork], None]:
+    """The check an update's first unit of work runs when ``actor`` was remembered from the
+    sender's previous update instead of looked up: the same narrow queries as a look-up, in
+    the update's own transaction (no round trip of its own). ``confirmed`` is called when
+    ``actor`` is still who they are."""
+
+    def confirm(uow: UnitOfWork) -> None:
+        if actor_in(uow, user, today) != actor:
+            raise StaleActor(actor.telegram_id)
+        if confirmed is not None:
+            confirmed()
+
+    return confirm
 
 
 def whoami(svc: Services, user: TelegramUser) -> Actor:

@@ -225,10 +225,12 @@ class Inbound:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def record(self, updates: Sequence[dict[str, Any]], now: datetime) -> list[int]:
+    def record(self, updates: Sequence[dict[str, Any]], now: datetime, *,
+               done: bool = False) -> list[int]:
         """Store updates not seen before; return the ids that are new. An update delivered
         twice at once (a webhook retry racing the first request) is new for one of them only:
-        one multi-row insert reports back exactly the rows it wrote."""
+        one multi-row insert reports back exactly the rows it wrote. ``done``: stored as
+        done at ``now`` (with the effects of its handling)."""
         if not updates:
             return []
         rows: dict[int, dict[str, Any]] = {}
@@ -237,7 +239,8 @@ class Inbound:
             if update_id not in rows:
                 rows[update_id] = {"update_id": update_id, "payload": u,
                                    "user_id": _user_of(u), "received_at": now,
-                                   "status": "pending"}
+                                   "status": "done" if done else "pending",
+                                   "done_at": now if done else None}
         stmt = built(self.session, "inbound.record", lambda insert: insert(_INBOUND)
                      .on_conflict_do_nothing(index_elements=["update_id"])
                      .returning(_INBOUND.c.update_id))

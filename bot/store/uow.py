@@ -4,7 +4,10 @@ Repositories never commit. Leaving the ``with`` block without ``commit()`` rolls
 
 When a unit of work runs for an update (``bot.delivery.turn``), its commit also marks the
 update done: the update's effects and "done" land in one transaction, so a crash either keeps
-both or neither (then the update is processed again after the restart).
+both or neither (then the update is processed again after the restart). An update that the
+poll loop handed on before storing it (``Turn.record``) is stored by that same commit; and the
+turn's first unit of work confirms, before anything else, the actor the update is handled as
+when it was remembered rather than looked up (``Turn.check``).
 
 A commit also takes along what waits for any commit: the outbox sender's results
 (``bot.delivery.results``) and received batches not yet stored (``bot.delivery.rides``). What
@@ -63,6 +66,14 @@ class UnitOfWork:
         self.inbound = delivery.Inbound(self.session)
         self.pending = delivery.PendingInputs(self.session)
         self.notices = delivery.Notices(self.session)
+        turn = turns.current()
+        if turn is not None and turn.check is not None:
+            check, turn.check = turn.check, None  # the turn's first unit of work, once
+            try:
+                check(self)
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
         return self
 
     def __exit__(
@@ -85,7 +96,10 @@ class UnitOfWork:
         rides: list[Ride] = []
         try:
             if turn is not None and not turn.marked:
-                self.inbound.mark([turn.update_id], turn.now)
+                # not stored yet (``Turn.record``): stored now, done, with its effects
+                if turn.record is None or not self.inbound.record(
+                        [turn.record], turn.now, done=True):
+                    self.inbound.mark([turn.update_id], turn.now)
             if self._results is not None:  # the sender's results ride along: no extra trip
                 batch = self._results.take()  # (with an update's effects, a received batch …)
                 if batch:
@@ -106,9 +120,13 @@ class UnitOfWork:
         if rides:
             self._rides.written(rides)  # type: ignore[union-attr]
         if turn is not None:
+            first = not turn.marked
             turn.marked = turn.committed = True
+            if first and turn.record is not None and turn.on_recorded is not None:
+                turn.on_recorded()
 
     def write_results(self, batch: Batch, now: datetime) -> None:
+        self.inbound.record(batch.records, now)  # updates done that no commit had stored
         self.outbox.record_many(batch.marks, now)
         self.inbound.mark(batch.done, now)
         for update_id, error in batch.failed:

@@ -25,7 +25,7 @@ from bot.fakeapi import FakeBotAPI, FakeUser
 from bot.services import identity, invites
 from bot.services.container import Services
 from bot.services.identity import TelegramUser
-from bot.store.models import Visit, VisitConfirmation
+from bot.store.models import InboundUpdate, Visit, VisitConfirmation
 from tests.conftest import TOKEN, TZ
 from tests.e2e.conftest import WAIT, bot_settings, buttons
 from tests.e2e.test_visits import tap, walk_to_review
@@ -220,6 +220,36 @@ async def test_sigkill_at_each_point_of_a_submit_owes_everything_once(office: Of
     submitted = [c for c in office.server.calls("editMessageText")
                  if "已提交" in str(c.params.get("text")) and c.status == 200]
     assert len(submitted) == 1, "the reply went out once"
+    assert [m.text for m in contact.messages].count(ask.text) == 1
+
+
+async def test_sigkill_before_a_handed_on_update_is_stored_telegram_gives_it_again(
+        office: Office):
+    """The bot knows the sender, so the press is handed on before it is stored, to be stored
+    by the commit of its effects. Killed before that commit: it was neither stored nor
+    confirmed to Telegram, which gives it again to the restarted bot; it counts once."""
+    contact = office.bind("刘经理", entity="浙江大学")
+    user = office.bind("王敏")
+    bot = await office.start()
+    card = await walk_to_review(user, mode="📞 电话")
+    await bot.stop()
+    bot = await office.start("armed", IPBOT_FAILPOINTS="submit.before_commit")
+    await user.send("/status")  # the new process looks him up once, and then knows him
+    await user.expect_message()
+    update_id = await user.press(card, "✅ 提交")
+    assert await bot.died() == -signal.SIGKILL, bot.output()
+    with office.services.uow() as uow:
+        row = uow.session.get(InboundUpdate, update_id)
+    if row is None:  # handed on unstored: Telegram was not told it arrived
+        assert update_id in [u["update_id"] for u in office.server.pending_updates]
+    else:  # its handler took over half a second (a busy machine): stored on its own first
+        assert row.status == "pending"
+    await office.start("restarted")
+    ask = await contact.expect_message(contains="V2026-00000")
+    await office.server.wait_for(lambda: "已提交" in card.text, "the submit reply", WAIT)
+    await office.settled()
+    await contact.expect_no_message(within=0)
+    assert office.count(Visit) == 1 and office.count(VisitConfirmation) == 1
     assert [m.text for m in contact.messages].count(ask.text) == 1
 
 

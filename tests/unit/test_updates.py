@@ -71,3 +71,29 @@ async def test_updates_behind_slow_ones_run_in_order_one_at_a_time():
                     "start 4", "end 4"]
     assert overlap == []
     assert sorted(done_turns) == [1, 2, 3, 4, 9] and processor.active_keys() == 0
+
+
+async def test_a_stale_turn_is_handled_again_in_its_place_and_ended_once():
+    ended: list[tuple[int, bool]] = []
+    begun: list[int] = []
+    processor = PerUserUpdateProcessor(
+        FixedClock(NOW), lambda t: ended.append((t.update_id, t.stale)),
+        before_turn=lambda t: begun.append(t.update_id))
+    log: list[str] = []
+    attempts: dict[int, int] = {}
+
+    async def handle(u: Update) -> None:
+        attempts[u.update_id] = attempts.get(u.update_id, 0) + 1
+        turn = turns.current()
+        assert turn is not None and turn.update_id == u.update_id
+        log.append(f"{u.update_id}.{attempts[u.update_id]}")
+        await asyncio.sleep(0)
+        if u.update_id == 1 and attempts[1] == 1:
+            turn.stale = True  # its first unit of work found the actor stale
+
+    processor.again = handle  # type: ignore[assignment]
+    first, second = update(1, 7), update(2, 7)
+    await asyncio.gather(processor.process_update(first, handle(first)),
+                         processor.process_update(second, handle(second)))
+    assert log == ["1.1", "1.2", "2.1"]  # again before the sender's next update
+    assert begun == [1, 1, 2] and ended == [(1, False), (2, False)]
