@@ -64,12 +64,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         """Hand what a service wrote to the outbox (or an ephemeral reply) to the sender.
         While the update's actor awaits confirmation (``Turn.check``), replies are held."""
         turn = turns.current()
-        if turn is not None and turn.check is not None:
-            turn.held.extend(rows)
-            return
-        if turn is not None and turn.held:
-            rows, turn.held = [*turn.held, *rows], []
-        self.runtime.sender.submit(rows)
+        out = turn.outgoing(list(rows)) if turn is not None else list(rows)
+        if out:
+            self.runtime.sender.submit(out)
 
     def identity_changed(self, actor: Actor) -> None:
         """The person's binding or language changed: later updates must not use old hints."""

@@ -29,12 +29,10 @@ import contextlib
 import logging
 import os
 import socket
-import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -51,6 +49,7 @@ from telegram.error import (
 from telegram.ext import Application
 
 from bot.config import Webhook
+from bot.delivery.hints import ActorHints
 from bot.delivery.out import message
 from bot.delivery.sender import OutboxSender
 from bot.delivery.turn import Turn
@@ -66,63 +65,6 @@ log = logging.getLogger(__name__)
 # What the bot handles: exactly these update types are asked for (polling and webhook).
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "my_chat_member"]
 RECORD_WAIT = 0.5  # seconds the poll loop waits for handed-on updates' own commits (_take_in)
-
-
-@dataclass(frozen=True)
-class Hint:
-    actor: Actor
-    confirmed: bool  # looked up for this update; else remembered, to be confirmed
-
-
-class ActorHints:
-    """Who sent each update, so that no update needs a look-up of its own.
-
-    * ``put``: the actor for an update, resolved by the transaction that recorded its batch,
-      or remembered (``confirmed=False``: the update's first unit of work confirms it).
-    * ``remember`` / ``known``: the actor last looked up or confirmed for a sender, for
-      ``KNOWN_FOR`` on the injected clock and within the same day. It is what lets the poll
-      loop hand an update on before storing it (``Runtime._take_in``).
-    """
-
-    KNOWN_FOR = timedelta(seconds=60)
-    KEPT = 4096  # senders remembered before the expired ones are let go
-
-    def __init__(self, tz: tzinfo) -> None:
-        self._tz = tz
-        self._hints: dict[int, Hint] = {}
-        self._known: dict[int, tuple[Actor, datetime]] = {}
-        self._lock = threading.Lock()  # ``remember`` is called from worker threads too
-
-    def put(self, update_id: int, actor: Actor, *, confirmed: bool = True) -> None:
-        self._hints[update_id] = Hint(actor, confirmed)
-
-    def take(self, update_id: int) -> Hint | None:
-        return self._hints.pop(update_id, None)
-
-    def remember(self, actor: Actor, at: datetime) -> None:
-        with self._lock:
-            self._known[actor.telegram_id] = (actor, at)
-            if len(self._known) > self.KEPT:
-                self._known = {k: v for k, v in self._known.items()
-                               if at - v[1] <= self.KNOWN_FOR}
-
-    def known(self, telegram_id: int, now: datetime) -> Actor | None:
-        with self._lock:
-            found = self._known.get(telegram_id)
-            if found is None:
-                return None
-            actor, at = found
-            if now - at > self.KNOWN_FOR or now < at or (
-                    at.astimezone(self._tz).date() != now.astimezone(self._tz).date()):
-                del self._known[telegram_id]
-                return None
-            return actor
-
-    def forget(self, user_id: int) -> None:
-        for uid in [k for k, hint in self._hints.items() if hint.actor.telegram_id == user_id]:
-            del self._hints[uid]
-        with self._lock:
-            self._known.pop(user_id, None)
 
 
 class Runtime:
@@ -421,22 +363,18 @@ class Runtime:
                 return
             except Exception:  # the database is away: the update is stored with its mark
                 log.exception("could not confirm the actor of update %d", turn.update_id)
-                turn.check = None
-        if turn.held:
-            held, turn.held = turn.held, []
-            self.sender.submit(held)
+        turn.check = None  # (a failed update's apology goes out unconfirmed)
+        self._release(turn)
 
     def confirmed(self, turn: Turn, actor: Actor) -> None:
         """From the unit of work (a worker thread) that confirmed ``turn``'s remembered actor:
         it is remembered afresh, and the replies held meanwhile go out now."""
         self.hints.remember(actor, self.services.clock.now())
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._release, turn)
+        self._from_thread(self._release, turn)
 
     def _release(self, turn: Turn) -> None:
-        if turn.held and turn.check is None:
-            held, turn.held = turn.held, []
+        held = turn.outgoing([])
+        if held:
             self.sender.submit(held)
 
     def stale_actor(self, telegram_id: int) -> None:
@@ -446,9 +384,13 @@ class Runtime:
         self.hints.forget(telegram_id)
 
     def _stored_from_thread(self, update_ids: list[int]) -> None:
+        self._from_thread(self._stored, update_ids)
+
+    def _from_thread(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` on the event loop, from a worker thread (a unit of work)."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._stored, update_ids)
+            loop.call_soon_threadsafe(fn, *args)
 
     def _stored(self, update_ids: list[int]) -> None:
         for update_id in update_ids:

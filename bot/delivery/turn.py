@@ -35,6 +35,15 @@ class Turn:
     # has passed (a turn that opened no unit of work runs it at its end: ``Runtime.finish``).
     held: list[Any] = field(default_factory=list)
 
+    def outgoing(self, rows: list[Any]) -> list[Any]:
+        """What may go out now, in order: nothing while the check has not run (``rows`` are
+        held), else what was held and then ``rows``."""
+        if self.check is not None:
+            self.held.extend(rows)
+            return []
+        out, self.held = [*self.held, *rows], []
+        return out
+
 
 CURRENT: ContextVar[Turn | None] = ContextVar("ipbot_turn", default=None)
 

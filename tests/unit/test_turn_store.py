@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import event, select
 
 from bot.delivery import turn as turns
+from bot.delivery.hints import ActorHints
 from bot.delivery.turn import Turn
-from bot.runtime import ActorHints
 from bot.services import delivery, identity
 from bot.services.container import Services
 from bot.services.identity import Actor, ActorKind, StaleActor, TelegramUser
