@@ -89,6 +89,12 @@ class MatcherConfig:
     override_ratio: float = math.inf
     """Statute tier only: an article that answers replaces a curated answer that does not
     cite it when it scores at least this many times as much (inf: never)."""
+    route_ratio: float = math.inf
+    """Statute tier only: an article that answers gives way to the curated tier's best
+    candidate when that is a routing entry scoring at least this share of the article, even
+    too little to be suggested on its own: the question is then more likely about a matter
+    the knowledge base routes (what an agency charges, where to register a work) than about
+    the article's rule; both are suggested, the route first (inf: never)."""
 
     # weights of the score components (they are normalised to sum to 1)
     weight_coverage: float = 0.5

@@ -101,6 +101,9 @@ class MatchResult:
 
     status: Status
     matches: tuple[Match, ...] = ()
+    top: Match | None = None
+    """The highest-scored candidate whatever the decision, also when it scored too little
+    to be suggested (None: nothing scored)."""
 
     @property
     def best(self) -> Match | None:
@@ -270,7 +273,7 @@ def decide(
             for s in scored
             if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
         ]
-        return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]))
+        return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]), Match(exact, 1.0))
     if not scored:
         return _NO_MATCH
     best = scored[0].match
@@ -295,16 +298,16 @@ def decide(
                                or confidence(scored, cfg) >= cfg.min_confidence)
     if confident and not scored[0].conflict and scored[0].content >= cfg.min_content:
         others = [s.match for s in scored[1:] if s.match.score >= cfg.suggest_threshold]
-        return MatchResult(ANSWER, (best, *others[: limit - 1]))
+        return MatchResult(ANSWER, (best, *others[: limit - 1]), best)
     least = cfg.suggest_threshold
     if cfg.domain_suggest_threshold is not None and scored[0].domain:
         least = min(least, cfg.domain_suggest_threshold)
     if best.score >= least:
         floor = max(least, best.score - cfg.suggest_window)
         return MatchResult(
-            SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor)
+            SUGGEST, tuple(s.match for s in scored[:limit] if s.match.score >= floor), best
         )
-    return _NO_MATCH
+    return MatchResult(NONE, (), best)
 
 
 class Matcher:

@@ -176,7 +176,9 @@ class Answerer:
         if self.statutes is None or (curated.status == "answer" and (
                 curated.matches[0].score * self._ratio > 1.0)):
             return curated  # no article can score enough more (scores are at most 1)
-        return combine(curated, self.statutes.match(question, "public", limit), self._ratio)
+        config = self.statutes.config
+        return combine(curated, self.statutes.match(question, "public", limit),
+                       config.override_ratio, config.route_ratio)
 
     @property
     def _ratio(self) -> float:
@@ -221,7 +223,7 @@ def cites(entry: Entry, article: Entry) -> bool:
 
 
 def combine(curated: MatchResult, statute: MatchResult | None,
-            override_ratio: float = math.inf) -> MatchResult:
+            override_ratio: float = math.inf, route_ratio: float = math.inf) -> MatchResult:
     """The tiers' precedence (see :meth:`Answerer.match`)."""
     if statute is None:
         return curated
@@ -232,6 +234,18 @@ def combine(curated: MatchResult, statute: MatchResult | None,
                 and not cites(best.entry, article.entry)):
             return statute
         return curated
-    if statute.status == "answer" or curated.status == "none":
+    if statute.status == "answer":
+        return routed(curated, statute, route_ratio)
+    if curated.status == "none":
         return statute
     return curated
+
+
+def routed(curated: MatchResult, statute: MatchResult, route_ratio: float) -> MatchResult:
+    """A statute answer, or the suggestion of the curated tier's best candidate and the
+    article when that candidate is a routing entry scoring at least ``route_ratio`` of the
+    article (see ``MatcherConfig.route_ratio``)."""
+    route, article = curated.top, statute.matches[0]
+    if route is None or route.entry.kind != "route" or route.score < route_ratio * article.score:
+        return statute
+    return MatchResult("suggest", (route, article), route)

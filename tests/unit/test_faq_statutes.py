@@ -3,6 +3,7 @@ the lint rules of knowledge v2 and the text of answers."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import textwrap
 from pathlib import Path
@@ -307,6 +308,38 @@ def test_choosing_an_agency_is_routed_and_needing_one_is_answered_by_the_statute
     result = answerer.match(question, "public")
     assert result.status == "answer" and result.best is not None
     assert result.best.entry.id == expected
+
+
+@pytest.mark.parametrize(("question", "route"), [
+    # what an agency charges and where a work is registered are routed matters; the articles
+    # that come first (专利代理条例 art. 20 on agencies' fees, 著作权法 art. 12 on who may
+    # register) hold some of the words but answer neither
+    ("找代理机构写一份发明专利，代理费行情一般多少？", "route-fees"),
+    ("我是插画师，想给自己的一组美术作品做版权登记，在浙江去哪里办，要几天？",
+     "route-other-registrations"),
+])
+def test_an_article_gives_way_to_a_route_that_scores_nearly_as_much(
+        answerer: Answerer, question: str, route: str) -> None:
+    from bot.faq.tiers import combine
+
+    curated = answerer.curated.match(question, "public")
+    statute = answerer.statutes.match(question, "public")
+    # the route scores too little to be suggested on its own (a curated score is on another
+    # scale than an article's), the article answers
+    assert curated.status == "none" and curated.top is not None
+    assert curated.top.entry.id == route
+    assert statute.status == "answer" and statute.best is not None
+    assert statute.best.entry.kind == "statute"
+    assert curated.top.score < answerer.curated.config.suggest_threshold
+    assert combine(curated, statute, 1.3).status == "answer"  # without the rule
+    result = answerer.match(question, "public")
+    assert result.status == "suggest"
+    assert [m.entry.id for m in result.matches] == [route, statute.best.entry.id]
+    # only a route: a policy entry that scores as much gives no way
+    assert combine(curated, statute, 1.3, 0.0) == result
+    policy = dataclasses.replace(curated, top=dataclasses.replace(
+        curated.top, entry=answerer.entry("law-patent-term")))
+    assert combine(policy, statute, 1.3, 0.0) == statute
 
 
 def test_a_long_question_is_asked_again_by_its_last_clauses(answerer: Answerer) -> None:
