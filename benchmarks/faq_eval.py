@@ -26,10 +26,10 @@ against 388 of 464, near-domain 13 against 10 of 265 answered), so the settings 
 were chosen without it.  ``benchmarks/data/faq_eval_tune8.yaml`` is the eighth session's
 blind tuning data (150 in scope, 200 statute questions on 194 articles, 60 near-domain, 30
 far; its header says who wrote it from what, and what the settings in service scored on it
-the first time it was run).  It is listed and not pooled, for the same reason.  ``benchmarks/data/faq_eval_tune9.yaml`` is
-the eleventh session's blind tuning data (160 statute questions on 150 articles, 100
-near-domain, 30 far; no in-scope part), listed and not pooled: its near-domain failures were
-read to set the statutes' ``route_ratio`` by hand.  ``--tune``
+the first time it was run).  It is listed and not pooled, for the same reason.
+``benchmarks/data/faq_eval_tune9.yaml`` is the eleventh session's blind tuning data (160
+statute questions on 150 articles, 100 near-domain, 30 far; no in-scope part), listed and not
+pooled: its near-domain failures were read to set the statutes' ``route_ratio`` by hand.  ``--tune``
 now judges every decision as ``Answerer.match`` serves it, with the retry of a long question
 on its last clauses (on the five pooled files at 39cd0de it chose exactly the settings in
 service; after the eighth session's knowledge changes it would choose settings that answer
