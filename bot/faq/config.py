@@ -123,6 +123,10 @@ class MatcherConfig:
     """Entries pre-selected by the inverted index and then fully scored."""
     unseen_idf_factor: float = 0.8
     """Weight of a word found nowhere in the knowledge base, relative to the rarest one."""
+    unseen_ascii_factor: float = 1.0
+    """Weight factor of an English word (or other ASCII word) found nowhere in the knowledge
+    base: in a tier whose texts are Chinese only (the statutes), such a word says which
+    language the question is in, not what it is about (1: as any word found nowhere)."""
     light_factor: float = 0.3
     """Weight factor of a light word (numeral, measure word, adverb, particle, a very common
     verb …), whether or not the knowledge base holds it."""

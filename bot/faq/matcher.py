@@ -605,7 +605,12 @@ class Matcher:
 
     def _weight(self, word: str, df: int) -> float:
         cfg = self.config
-        base = math.log(1.0 + self._n / df) if df else self._max_idf * cfg.unseen_idf_factor
+        if df:
+            base = math.log(1.0 + self._n / df)
+        else:
+            base = self._max_idf * cfg.unseen_idf_factor
+            if word.isascii():
+                base *= cfg.unseen_ascii_factor
         if self._segmenter.is_light(word):
             return base * cfg.light_factor
         if len(word) == 1 and not word.isascii():

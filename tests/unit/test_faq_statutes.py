@@ -342,6 +342,27 @@ def test_an_article_gives_way_to_a_route_that_scores_nearly_as_much(
     assert combine(policy, statute, 1.3, 0.0) == statute
 
 
+def test_an_english_question_is_read_in_the_statutes_words(answerer: Answerer) -> None:
+    from bot.faq.normalize import normalize
+
+    # the glossary of synonyms.yaml names the statutes' terms in English
+    assert normalize("Does the transfer have to be in a written contract?") == "转让 书面合同"
+    result = answerer.match("Can I submit my Chinese patent application documents in English?",
+                            "public")
+    assert result.status == "answer" and result.best is not None
+    assert result.best.entry.id == "cn-patent-rules-2023-3"  # 「…应当使用中文」
+
+
+def test_an_english_word_the_articles_lack_weighs_little_there(answerer: Answerer) -> None:
+    statutes, curated = answerer.statutes, answerer.curated
+    assert statutes is not None and statutes.config.unseen_ascii_factor < 1.0
+    # found nowhere: a Chinese word weighs as much in both tiers' terms, an English one
+    # weighs less among the Chinese-only articles (it says which language was used)
+    chinese, english = statutes._weight("摄影师", 0), statutes._weight("photographer", 0)
+    assert english == pytest.approx(chinese * statutes.config.unseen_ascii_factor)
+    assert curated._weight("photographer", 0) == curated._weight("摄影师", 0)
+
+
 def test_a_long_question_is_asked_again_by_its_last_clauses(answerer: Answerer) -> None:
     from bot.faq.tiers import asked_part
 
