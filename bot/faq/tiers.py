@@ -158,7 +158,10 @@ class Answerer:
 
         A curated answer gives way to an article only when the article scores
         ``override_ratio`` times as much and the curated entry does not cite it (a question
-        about a neighbouring article of a curated entry's statute).
+        about a neighbouring article of a curated entry's statute).  An article's answer
+        gives way to a routing entry that scores ``route_ratio`` of it, even one too weak to
+        be suggested alone: the route and the article are suggested (a question about what
+        an agency charges is not answered by the article on agencies' fees).
 
         A long question that nothing answers is asked again by its last clauses, where
         people put the question after saying who they are and what happened: their answer is
