@@ -308,7 +308,7 @@ STATUTE_DECISION = {
     "answer_threshold": [0.06, 0.1, 0.15, 0.2],
     "margin": [0.02, 0.04],
     "min_confidence": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-    "override_ratio": [math.inf, 1.3, 1.7],
+    "override_ratio": [math.inf, 1.15, 1.3, 1.7],
 }
 # the fixed gates that the confidence model replaces, opened
 PERMISSIVE = {"min_content": 0.0, "max_unexplained": 1.0, "min_closeness": 0.0,
