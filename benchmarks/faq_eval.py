@@ -306,7 +306,7 @@ STATUTE_SCORING = {
 }
 STATUTE_DECISION = {
     "answer_threshold": [0.06, 0.1, 0.15, 0.2],
-    "margin": [0.02, 0.04],
+    "margin": [0.01, 0.02, 0.04],
     "min_confidence": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
     "override_ratio": [math.inf, 1.15, 1.3, 1.7],
 }
