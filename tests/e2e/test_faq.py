@@ -166,6 +166,27 @@ async def test_near_domain_question_is_routed_honestly_with_the_hand_over(world:
     await guest.expect_message(contains="邀请链接")
 
 
+async def test_an_article_gives_way_to_the_route_of_what_is_asked(world: World):
+    # 专利代理条例 art. 20 (agencies' fees are agreed in their contracts) holds the words of
+    # the question but not its answer; the fees route scores nearly as much: both are offered,
+    # the route first, and choosing it routes the question with the hand-over
+    kb = load_folder(ROOT / "knowledge")
+    route = kb["route-fees"]
+    contact = await world.onboard("刘经理", entity="浙江大学")
+    await contact.send("找代理机构写一份发明专利，代理费行情一般多少？")
+    suggest = await contact.expect_message(contains="您是不是想问")
+    choices = buttons(suggest)
+    assert len(choices) == 3 and choices[-1] == "都不是"
+    assert choices[0].startswith(route.question[:10]) and "专利代理条例" in choices[1]
+    await contact.press(suggest, choices[0])
+    reply = await contact.expect_message(contains="知识库没有收录")
+    assert route.answer.splitlines()[0] in reply.text
+    offer = await contact.expect_message(contains="转给贵单位的服务专员")
+    assert buttons(offer) == ["🙋 转给我的服务专员"]
+    (row,) = questions(world)
+    assert row.status == "suggest"
+
+
 async def test_public_gets_policy_answers_that_were_staff_only(world: World):
     kb = load_folder(ROOT / "knowledge")
     entry = kb["zj-commissioner-incentive"]  # was staff-only before knowledge v2
