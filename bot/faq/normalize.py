@@ -45,6 +45,7 @@ _SEPARATOR = re.compile(f"[^\\w{_EMOJI}]+|_+")
 _SPACES = re.compile(r" {2,}")
 _MAX_PASSES: Final[int] = 4
 _PLURAL = re.compile(r"(?<![a-z0-9])([a-z]{2,}[a-hj-rtv-z])s(?![a-z0-9])")
+_PLURAL_IES = re.compile(r"(?<![a-z0-9])([a-z]{2,})ies(?![a-z0-9])")
 _RUNS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 
 
@@ -137,10 +138,11 @@ def _is_ascii_alnum(c: str) -> bool:
 
 
 def singular(text: str) -> str:
-    """Strip the plural -s of English words ("visits" → "visit"; "this", "class" stay)."""
+    """Strip the plural -s of English words ("visits" → "visit"; "this", "class" stay) and
+    make -ies -y ("agencies" → "agency")."""
     if "s" not in text:
         return text
-    return _PLURAL.sub(r"\1", text)
+    return _PLURAL.sub(r"\1", _PLURAL_IES.sub(r"\1y", text))
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ class Answerer:
 
     def match(self, question: str, viewer: str, limit: int = 3) -> MatchResult:
         """The curated answer if there is one, else a statute article that clearly
-        answers, else the curated suggestions, else statute suggestions, else none.
+        answers (or, when a route scores nearly as much, both suggested), else the curated
+        suggestions, else statute suggestions, else none.
 
         A curated answer gives way to an article only when the article scores
         ``override_ratio`` times as much and the curated entry does not cite it (a question
@@ -179,9 +180,8 @@ class Answerer:
         if self.statutes is None or (curated.status == "answer" and (
                 curated.matches[0].score * self._ratio > 1.0)):
             return curated  # no article can score enough more (scores are at most 1)
-        config = self.statutes.config
         return combine(curated, self.statutes.match(question, "public", limit),
-                       config.override_ratio, config.route_ratio)
+                       self._ratio, self.statutes.config.route_ratio, limit)
 
     @property
     def _ratio(self) -> float:
@@ -226,7 +226,8 @@ def cites(entry: Entry, article: Entry) -> bool:
 
 
 def combine(curated: MatchResult, statute: MatchResult | None,
-            override_ratio: float = math.inf, route_ratio: float = math.inf) -> MatchResult:
+            override_ratio: float = math.inf, route_ratio: float = math.inf,
+            limit: int = 3) -> MatchResult:
     """The tiers' precedence (see :meth:`Answerer.match`)."""
     if statute is None:
         return curated
@@ -238,17 +239,18 @@ def combine(curated: MatchResult, statute: MatchResult | None,
             return statute
         return curated
     if statute.status == "answer":
-        return routed(curated, statute, route_ratio)
+        return routed(curated, statute, route_ratio, limit)
     if curated.status == "none":
         return statute
     return curated
 
 
-def routed(curated: MatchResult, statute: MatchResult, route_ratio: float) -> MatchResult:
+def routed(curated: MatchResult, statute: MatchResult, route_ratio: float,
+           limit: int = 3) -> MatchResult:
     """A statute answer, or the suggestion of the curated tier's best candidate and the
-    article when that candidate is a routing entry scoring at least ``route_ratio`` of the
-    article (see ``MatcherConfig.route_ratio``)."""
+    article (at most ``limit``) when that candidate is a routing entry scoring at least
+    ``route_ratio`` of the article (see ``MatcherConfig.route_ratio``)."""
     route, article = curated.top, statute.matches[0]
     if route is None or route.entry.kind != "route" or route.score < route_ratio * article.score:
         return statute
-    return MatchResult("suggest", (route, article), route)
+    return MatchResult("suggest", (route, article)[:max(limit, 1)], route)

@@ -331,15 +331,17 @@ def test_an_article_gives_way_to_a_route_that_scores_nearly_as_much(
     assert statute.status == "answer" and statute.best is not None
     assert statute.best.entry.kind == "statute"
     assert curated.top.score < answerer.curated.config.suggest_threshold
-    assert combine(curated, statute, 1.3).status == "answer"  # without the rule
+    ratio = answerer.statutes.config.override_ratio
+    assert combine(curated, statute, ratio).status == "answer"  # without the rule
     result = answerer.match(question, "public")
     assert result.status == "suggest"
     assert [m.entry.id for m in result.matches] == [route, statute.best.entry.id]
     # only a route: a policy entry that scores as much gives no way
-    assert combine(curated, statute, 1.3, 0.0) == result
+    assert combine(curated, statute, ratio, 0.0) == result
+    assert combine(curated, statute, ratio, 0.0, limit=1).matches == result.matches[:1]
     policy = dataclasses.replace(curated, top=dataclasses.replace(
         curated.top, entry=answerer.entry("law-patent-term")))
-    assert combine(policy, statute, 1.3, 0.0) == statute
+    assert combine(policy, statute, ratio, 0.0) == statute
 
 
 def test_an_english_question_is_read_in_the_statutes_words(answerer: Answerer) -> None:
