@@ -32,8 +32,8 @@ statute questions on 150 articles, 100 near-domain, 30 far; no in-scope part), l
 pooled: its near-domain failures were read to set the statutes' ``route_ratio`` by hand.
 ``benchmarks/data/faq_eval_tune10.yaml`` holds 80 blind statute questions in English (listed,
 not pooled): the statutes' ``unseen_ascii_factor`` was set by hand with them in view.
-``benchmarks/data/faq_eval_tune11.yaml`` holds 120 blind near-domain questions, run once after
-the eleventh session's changes (its header gives the result) and not tuned on.  ``--tune``
+``benchmarks/data/faq_eval_tune11.yaml`` holds 120 blind near-domain questions, first run after
+the eleventh session's routing changes (its header gives the result) and not tuned on.  ``--tune``
 now judges every decision as ``Answerer.match`` serves it, with the retry of a long question
 on its last clauses (on the five pooled files at 39cd0de it chose exactly the settings in
 service; after the eighth session's knowledge changes it would choose settings that answer
