@@ -451,10 +451,10 @@ def test_property_no_query_leaks_entries_above_the_viewer(
 def test_an_english_word_of_an_entry_is_found_under_its_own_key() -> None:
     """An ASCII word's key, shifted for its entry, must fit 64 bits: it once overflowed, so
     an English word (logo, PCT) was never found and counted as unknown evidence instead."""
-    from bot.faq.matcher import _Index, word_keys
+    from bot.faq.index import KeyIndex, word_keys
 
     words: dict[str, int] = {}
-    index = _Index(["注册 logo 商标", "专利 pct 申请", "商标"], words)
+    index = KeyIndex(["注册 logo 商标", "专利 pct 申请", "商标"], words)
     assert list(index.postings(word_keys("logo", words)[0])) == [0]
     assert list(index.postings(word_keys("pct", words)[0])) == [1]
     # and no word is mistaken for a character of the same number
