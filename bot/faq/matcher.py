@@ -174,12 +174,13 @@ def decide(
 ) -> MatchResult:
     """Answer, suggest or none, from the scored candidates (best first)."""
     if exact is not None:
+        whole = Match(exact, 1.0)
         others = [
             s.match
             for s in scored
             if s.match.entry.id != exact.id and s.match.score >= cfg.suggest_threshold
         ]
-        return MatchResult(ANSWER, (Match(exact, 1.0), *others[: limit - 1]), Match(exact, 1.0))
+        return MatchResult(ANSWER, (whole, *others[: limit - 1]), whole)
     if not scored:
         return _NO_MATCH
     best = scored[0].match
