@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,29 +41,32 @@ class Facet:
 
     def mask(self, text: str) -> int:
         """Bit ``i`` is set when ``text`` names value ``i``."""
-        pattern, bits = _finder(self)
+        search, bits = _finder(self)
         found = 0
-        for m in pattern.finditer(text):
-            found |= bits[m.group(1)]
+        hit = search(text)
+        while hit is not None:  # the longest term at each position where one starts
+            found |= bits[hit.group()]
+            hit = search(text, hit.start() + 1)
         return found
 
 
 @functools.lru_cache(maxsize=64)
-def _finder(facet: Facet) -> tuple[re.Pattern[str], dict[str, int]]:
-    """One pattern finding every term at every position (overlapping), and each term's bits."""
+def _finder(facet: Facet) -> tuple[Callable[..., re.Match[str] | None], dict[str, int]]:
+    """The search of a pattern finding the longest term that starts at or after a position
+    (the engine skips to a term's first character), and each term's bits."""
     bits: dict[str, int] = {}
     for i, (_, terms) in enumerate(facet.values):
         for t in terms:
             bits[t] = bits.get(t, 0) | (1 << i)
     ordered = sorted(bits, key=lambda t: (-len(t), t))
-    # terms that are prefixes of others are found by their own lookahead at that position
-    pattern = re.compile("(?=(" + "|".join(re.escape(t) for t in ordered) + "))")
+    # at each position the longest term is found: a shorter one starting there counts too
+    pattern = re.compile("|".join(re.escape(t) for t in ordered))
     prefixes = {t for t in bits for u in bits if u != t and u.startswith(t)}
     for t in prefixes:  # fold a shorter term's bits into every longer one starting with it
         for u in bits:
             if u != t and u.startswith(t):
                 bits[u] |= bits[t]
-    return pattern, bits
+    return pattern.search, bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,17 +169,20 @@ class Guard:
     def asked(self, question: str) -> bool:
         return names_any(self.ask, question)
 
-    def given(self, text: str) -> bool:
-        return names_any(self.answer, text)
+    def given(self, text: str, flat: str | None = None) -> bool:
+        """Whether ``text`` gives it (``flat``: the text :func:`compact`-ed, if known)."""
+        return names_any(self.answer, text, flat)
 
 
-def names_any(terms: tuple[str, ...], text: str) -> bool:
+def names_any(terms: tuple[str, ...], text: str, flat: str | None = None) -> bool:
     """Whether the normalised ``text`` names one of ``terms`` (an English term only as a
-    whole word: "us" is not in "must")."""
+    whole word: "us" is not in "must"); ``flat`` is ``compact(text)``, if the caller has it."""
     if not terms:
         return False
     words, runs = _term_finders(terms)
-    return bool((runs and runs.search(compact(text))) or (words and words.search(text)))
+    if runs and runs.search(compact(text) if flat is None else flat):
+        return True
+    return bool(words and words.search(text))
 
 
 def _guards(data: Mapping[str, object]) -> tuple[Guard, ...]:

@@ -309,9 +309,10 @@ class Matcher:
             own_signature = self._facets.signature(questions)
             signatures.append(tuple(a | b for a, b in zip(own_signature, shared, strict=True)))
             whole = "\n".join((*questions, *tags, answer))
+            flat = compact(whole)
             for guard, gives in zip(self._guards, guarded, strict=True):
                 regional = guard.region_gives and bool(entry.source.region)
-                gives.append(entry.kind == "route" or regional or guard.given(whole))
+                gives.append(entry.kind == "route" or regional or guard.given(whole, flat))
 
         self._ascii_words: dict[str, int] = {}
         self._q = KeyIndex(q_texts, self._ascii_words)

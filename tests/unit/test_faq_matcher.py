@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.faq.config import MatcherConfig
-from bot.faq.facets import Facets
+from bot.faq.facets import Facet, Facets
 from bot.faq.loader import load_folder
 from bot.faq.matcher import Matcher, MatchResult
 from bot.faq.model import KnowledgeBase, visible_to
@@ -544,3 +544,20 @@ def test_a_question_asking_for_a_reward_or_an_amount_is_not_answered_by_a_text_w
     assert facets.guards[1].asked("what does it cost") and not facets.guards[1].asked("costume")
     with pytest.raises(ValueError, match="guard"):
         Facets.from_mapping({"guards": {"reward": {"ask": ["奖励"]}}})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="甲乙丙丁", min_size=1, max_size=3), min_size=1,
+                         max_size=3), min_size=1, max_size=3),
+       st.text(alphabet="甲乙丙丁戊", max_size=20))
+@example([["甲乙"], ["乙丙"]], "甲乙丙")
+@example([["甲乙丙"], ["甲"], ["乙丙丁"]], "甲乙丙丁")
+def test_a_facet_mask_has_the_bit_of_every_value_a_term_of_which_is_in_the_text(
+        values: list[list[str]], text: str) -> None:
+    """Terms may overlap or start one another ("甲乙" and "乙丙" in "甲乙丙"): each counts."""
+    facet = Facet("g", tuple((f"v{i}", tuple(terms)) for i, terms in enumerate(values)))
+    expected = 0
+    for i, terms in enumerate(values):
+        if any(t in text for t in terms):
+            expected |= 1 << i
+    assert facet.mask(text) == expected

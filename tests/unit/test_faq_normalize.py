@@ -187,3 +187,50 @@ def test_cleaning_any_unicode_is_idempotent_and_trimmed(text: str) -> None:
     assert clean(once) == once
     assert once == once.strip()
     assert "  " not in once
+
+
+# A rewrite pass, as the module docstring defines it, written plainly: at each position the
+# longest rule that starts there and has no ASCII letter or digit next to an ASCII end;
+# after a match the scan goes on behind it.  The shipped pass skips ahead with a pattern and
+# first checks, in C, whether any rule that changes something applies anywhere at all.
+_RULE_CHARS = "ab1 甲乙丙丁"
+
+
+def _reference_pass(rules: dict[str, str], text: str) -> str:
+    def alnum(c: str) -> bool:
+        return c.isascii() and c.isalnum()
+
+    lengths = sorted({len(k) for k in rules}, reverse=True)
+    out, i, n, dropped = [], 0, len(text), False
+    while i < n:
+        for length in lengths:
+            piece, end = text[i : i + length], i + length
+            if end > n or piece not in rules:
+                continue
+            if alnum(piece[0]) and i > 0 and alnum(text[i - 1]):
+                continue
+            if alnum(piece[-1]) and end < n and alnum(text[end]):
+                continue
+            out.append(rules[piece])
+            dropped = dropped or not rules[piece]
+            i = end
+            break
+        else:
+            out.append(text[i])
+            i += 1
+    joined = "".join(out)
+    return " ".join(joined.split(" ")).strip() if not dropped else " ".join(
+        w for w in joined.split(" ") if w)
+
+
+_clean_texts = st.text(alphabet=_RULE_CHARS, max_size=24).map(lambda t: " ".join(t.split()))
+_keys = st.text(alphabet=_RULE_CHARS, min_size=1, max_size=4).map(
+    lambda t: " ".join(t.split())).filter(bool)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_keys, st.one_of(st.just(""), _keys), max_size=8), _clean_texts)
+def test_a_rewrite_pass_is_the_plain_longest_match_scan(
+        variants: dict[str, str], text: str) -> None:
+    table = SynonymTable(variants)
+    assert table.rewrite(text) == _reference_pass(dict(table.rules), text)
