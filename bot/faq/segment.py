@@ -30,7 +30,6 @@ import io
 import logging
 import math
 import re
-from collections import ChainMap
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
@@ -99,6 +98,26 @@ def general_dictionary() -> tuple[dict[str, int], int, frozenset[str]]:
     return freq, total, frozenset(light)
 
 
+class _Overlay(dict[str, int]):
+    """The domain words, over the general dictionary (as jieba reads its ``FREQ``: ``in``,
+    ``[]`` and ``get``).  A ``ChainMap`` does the same, but its ``in`` runs a generator in
+    Python; jieba asks it for every prefix of every position of a question."""
+
+    def __init__(self, domain: dict[str, int], general: dict[str, int]) -> None:
+        super().__init__(domain)
+        self._general = general
+
+    def __missing__(self, word: str) -> int:
+        return self._general[word]
+
+    def __contains__(self, word: object) -> bool:
+        return dict.__contains__(self, word) or word in self._general
+
+    def get(self, word: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        found = dict.get(self, word)
+        return self._general.get(word, default) if found is None else found
+
+
 class WordSegmenter:
     """Cuts a normalised question into words: the domain lexicon first, then general words."""
 
@@ -121,7 +140,7 @@ class WordSegmenter:
         self._domain = frozenset(w for w, f in domain.items() if f)
         self._light = light
         tokenizer = jieba.Tokenizer()
-        tokenizer.FREQ = ChainMap(domain, general)  # type: ignore[assignment]
+        tokenizer.FREQ = _Overlay(domain, general)
         tokenizer.total = total
         tokenizer.initialized = True
         self._tokenizer = tokenizer
