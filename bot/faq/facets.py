@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -39,34 +39,30 @@ class Facet:
     name: str
     values: tuple[tuple[str, tuple[str, ...]], ...]
 
-    def mask(self, text: str) -> int:
-        """Bit ``i`` is set when ``text`` names value ``i``."""
-        search, bits = _finder(self)
-        found = 0
-        hit = search(text)
-        while hit is not None:  # the longest term at each position where one starts
-            found |= bits[hit.group()]
-            hit = search(text, hit.start() + 1)
-        return found
 
-
-@functools.lru_cache(maxsize=64)
-def _finder(facet: Facet) -> tuple[Callable[..., re.Match[str] | None], dict[str, int]]:
-    """The search of a pattern finding the longest term that starts at or after a position
-    (the engine skips to a term's first character), and each term's bits."""
-    bits: dict[str, int] = {}
-    for i, (_, terms) in enumerate(facet.values):
-        for t in terms:
-            bits[t] = bits.get(t, 0) | (1 << i)
-    ordered = sorted(bits, key=lambda t: (-len(t), t))
-    # at each position the longest term is found: a shorter one starting there counts too
-    pattern = re.compile("|".join(re.escape(t) for t in ordered))
-    prefixes = {t for t in bits for u in bits if u != t and u.startswith(t)}
-    for t in prefixes:  # fold a shorter term's bits into every longer one starting with it
-        for u in bits:
-            if u != t and u.startswith(t):
-                bits[u] |= bits[t]
-    return pattern.search, bits
+def _signature_finder(groups: tuple[Facet, ...]
+                      ) -> tuple[Callable[..., re.Match[str] | None],
+                                 dict[str, tuple[tuple[int, int], ...]]]:
+    """The search of a pattern finding the longest term of any group that starts at or after
+    a position, and per term the (group, bits) it names, a shorter term starting with it
+    included (every term found at a position is a start of the longest one there)."""
+    named: dict[str, dict[int, int]] = {}
+    for g, group in enumerate(groups):
+        for i, (_, terms) in enumerate(group.values):
+            for t in terms:
+                per_group = named.setdefault(t, {})
+                per_group[g] = per_group.get(g, 0) | (1 << i)
+    folded: dict[str, tuple[tuple[int, int], ...]] = {}
+    for u in named:
+        merged: dict[int, int] = {}
+        for t, per_group in named.items():
+            if u.startswith(t):
+                for g, mask in per_group.items():
+                    merged[g] = merged.get(g, 0) | mask
+        folded[u] = tuple(sorted(merged.items()))
+    ordered = sorted(named, key=lambda t: (-len(t), t))
+    pattern = re.compile("|".join(re.escape(t) for t in ordered) or r"(?!)")
+    return pattern.search, folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +82,13 @@ class Facets:
     """Questions that ask for something only some texts can give (``guards:`` of
     ``synonyms.yaml``): "驰名商标认定有奖励吗" is not answered by an article that speaks of no
     reward (see :meth:`Matcher.features`)."""
+
+    _finder: tuple[Callable[..., re.Match[str] | None], dict[str, tuple[tuple[int, int], ...]]] = (
+        field(init=False, repr=False, compare=False))
+    """Every group's terms in one pattern (see :meth:`signature`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_finder", _signature_finder(self.groups))
 
     def in_domain(self, text: str) -> bool:
         """Whether the normalised ``text`` names a domain term."""
@@ -145,9 +148,17 @@ class Facets:
         return frozenset(t for g in self.groups for _, terms in g.values for t in terms)
 
     def signature(self, texts: Iterable[str]) -> tuple[int, ...]:
-        """Per group, a bit mask of the values named in the normalised ``texts``."""
+        """Per group, a bit mask of the values named in the normalised ``texts`` (bit ``i``:
+        value ``i``), found in one search over the texts for all groups."""
         joined = "\n".join(compact(t) for t in texts)
-        return tuple(group.mask(joined) for group in self.groups)
+        search, bits = self._finder
+        found = [0] * len(self.groups)
+        hit = search(joined)
+        while hit is not None:  # the longest term of any group at each position where one starts
+            for g, mask in bits[hit.group()]:
+                found[g] |= mask
+            hit = search(joined, hit.start() + 1)
+        return tuple(found)
 
     @staticmethod
     def conflicts(query: Sequence[int], entry: Sequence[int]) -> int:

@@ -547,17 +547,22 @@ def test_a_question_asking_for_a_reward_or_an_amount_is_not_answered_by_a_text_w
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.text(alphabet="甲乙丙丁", min_size=1, max_size=3), min_size=1,
-                         max_size=3), min_size=1, max_size=3),
-       st.text(alphabet="甲乙丙丁戊", max_size=20))
-@example([["甲乙"], ["乙丙"]], "甲乙丙")
-@example([["甲乙丙"], ["甲"], ["乙丙丁"]], "甲乙丙丁")
-def test_a_facet_mask_has_the_bit_of_every_value_a_term_of_which_is_in_the_text(
-        values: list[list[str]], text: str) -> None:
-    """Terms may overlap or start one another ("甲乙" and "乙丙" in "甲乙丙"): each counts."""
-    facet = Facet("g", tuple((f"v{i}", tuple(terms)) for i, terms in enumerate(values)))
-    expected = 0
-    for i, terms in enumerate(values):
-        if any(t in text for t in terms):
-            expected |= 1 << i
-    assert facet.mask(text) == expected
+@given(st.lists(st.lists(st.lists(st.text(alphabet="甲乙丙丁", min_size=1, max_size=3),
+                                  min_size=1, max_size=3), min_size=2, max_size=3),
+                min_size=1, max_size=3),
+       st.lists(st.text(alphabet="甲乙丙丁戊", max_size=12), max_size=3))
+@example([[["甲乙丙"], ["丁"]], [["甲"], ["乙"]]], ["甲乙丙"])
+@example([[["甲乙"], ["乙丙"]]], ["甲乙丙"])
+@example([[["甲乙丙"], ["甲"], ["乙丙丁"]]], ["甲乙丙丁"])
+def test_a_signature_has_the_bit_of_every_value_a_term_of_which_is_in_a_text(
+        groups: list[list[list[str]]], texts: list[str]) -> None:
+    """Terms may overlap or start one another, within a group or across groups ("甲乙" and
+    "乙丙" in "甲乙丙"; "甲" of one group, "甲乙丙" of another): each counts."""
+    facets = Facets(tuple(
+        Facet(f"g{g}", tuple((f"v{i}", tuple(terms)) for i, terms in enumerate(values)))
+        for g, values in enumerate(groups)))
+    expected = tuple(
+        sum(1 << i for i, terms in enumerate(values)
+            if any(t in text for t in terms for text in texts))
+        for values in groups)
+    assert facets.signature(texts) == expected
