@@ -44,12 +44,13 @@ def _signature_finder(groups: tuple[Facet, ...]
                       ) -> tuple[Callable[..., re.Match[str] | None],
                                  dict[str, tuple[tuple[int, int], ...]]]:
     """The search of a pattern finding the longest term of any group that starts at or after
-    a position, and per term the (group, bits) it names, a shorter term starting with it
-    included (every term found at a position is a start of the longest one there)."""
+    a position, and per term the (group, bits) it names, together with those of every shorter
+    term that it starts with (the terms found at one position all start the longest one found
+    there).  An empty term names nothing."""
     named: dict[str, dict[int, int]] = {}
     for g, group in enumerate(groups):
         for i, (_, terms) in enumerate(group.values):
-            for t in terms:
+            for t in filter(None, terms):
                 per_group = named.setdefault(t, {})
                 per_group[g] = per_group.get(g, 0) | (1 << i)
     folded: dict[str, tuple[tuple[int, int], ...]] = {}

@@ -47,8 +47,8 @@ _EMOJI_CHAR = re.compile(f"([{_EMOJI}])")
 _SEPARATOR = re.compile(f"(?:[^\\w{_EMOJI}]|_)+")  # a run of them becomes one space
 _SPACES = re.compile(r" {2,}")
 _ALNUM = "0-9A-Za-z"  # what _is_ascii_alnum accepts
-# full-width forms of ASCII punctuation (and the ideographic space), which NFKC makes ASCII
-# punctuation (a space): separators either way
+# full-width and half-width forms of punctuation (and the ideographic space): NFKC makes them
+# ASCII punctuation, a space, or ⦅ ⦆ 。 「 」 、 ・; separators either way
 _WIDE_PUNCTUATION = re.compile("[\u3000\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 _MAX_PASSES: Final[int] = 4
 _PLURAL = re.compile(r"(?<![a-z0-9])([a-z]{2,}[a-hj-rtv-z])s(?![a-z0-9])")
@@ -331,6 +331,10 @@ def _trie_pattern(keys: Iterable[str]) -> re.Pattern[str]:
             alts.append(f"(?![{_ALNUM}])" if _is_ascii_alnum(last) else "")
         return alts[0] if len(alts) == 1 and end not in node else f"(?:{'|'.join(alts)})"
 
+    # An ASCII-initial key: its first character, then a look back past it at the one before,
+    # which must not be a letter or digit.  (Looking back before the character would put an
+    # assertion first in the alternative; the engine then no longer skips at C speed to the
+    # characters the alternatives start with.)
     roots = [
         re.escape(c) + (f"(?<![{_ALNUM}].)" if _is_ascii_alnum(c) else "") + branch(child, c)
         for c, child in sorted(trie.items())

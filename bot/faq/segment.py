@@ -101,7 +101,9 @@ def general_dictionary() -> tuple[dict[str, int], int, frozenset[str]]:
 class _Overlay(dict[str, int]):
     """The domain words, over the general dictionary (as jieba reads its ``FREQ``: ``in``,
     ``[]`` and ``get``).  A ``ChainMap`` does the same, but its ``in`` runs a generator in
-    Python; jieba asks it for every prefix of every position of a question."""
+    Python; jieba asks it for every prefix of every position of a question.  Only lookups
+    see the general words (``len``, iteration and ``==`` see the domain words alone; jieba uses
+    none of them)."""
 
     def __init__(self, domain: dict[str, int], general: dict[str, int]) -> None:
         super().__init__(domain)

@@ -566,3 +566,9 @@ def test_a_signature_has_the_bit_of_every_value_a_term_of_which_is_in_a_text(
             if any(t in text for t in terms for text in texts))
         for values in groups)
     assert facets.signature(texts) == expected
+
+
+def test_an_empty_facet_term_names_nothing() -> None:
+    facets = Facets((Facet("g", (("a", ("",)), ("b", ("x",)))),))
+    assert facets.signature(["ab", "x"]) == (2,)
+    assert facets.signature([""]) == (0,)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.faq.normalize import (
+    _EMOJI,
     SynonymTable,
     clean,
     compact,
@@ -228,9 +232,48 @@ _keys = st.text(alphabet=_RULE_CHARS, min_size=1, max_size=4).map(
     lambda t: " ".join(t.split())).filter(bool)
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.dictionaries(_keys, st.one_of(st.just(""), _keys), max_size=8), _clean_texts)
-def test_a_rewrite_pass_is_the_plain_longest_match_scan(
-        variants: dict[str, str], text: str) -> None:
+@st.composite
+def _tables_and_texts(draw: st.DrawFn) -> tuple[dict[str, str], str]:
+    """Rules, and a text that is often made of their keys (so that they meet and overlap)."""
+    variants = draw(st.dictionaries(_keys, st.one_of(st.just(""), _keys), max_size=8))
+    pieces = list(variants) + list(filter(None, variants.values())) + list(_RULE_CHARS)
+    built = st.lists(st.sampled_from(pieces), max_size=8).map(lambda ps: " ".join(
+        "".join(ps).split()))
+    return variants, draw(st.one_of(_clean_texts, built))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_tables_and_texts())
+@example(({"丙": ""}, "甲 丙 乙"))  # a word dropped between two others: one space stays
+@example(({"丙": ""}, "丙 甲"))  # and at the start: none
+@example(({"a": "b"}, "甲 a"))  # an ASCII key after a space
+@example(({"a": "b"}, "a甲"))  # and at the very start
+@example(({"a": "b"}, "1a"))  # but not after a digit
+@example(({"丙": "甲乙丙"}, "甲乙丙"))  # a variant inside its own canonical form
+def test_a_rewrite_pass_is_the_plain_longest_match_scan(case: tuple[dict[str, str], str]) -> None:
+    variants, text = case
     table = SynonymTable(variants)
     assert table.rewrite(text) == _reference_pass(dict(table.rules), text)
+
+
+def _plain_clean(text: str) -> str:
+    """clean() as the module docstring defines it, step by step."""
+    text = to_simplified(unicodedata.normalize("NFKC", text).lower())
+    text = re.sub(f"([{_EMOJI}])", r" \1 ", text)
+    return " ".join(w for w in re.sub(f"[^\\w{_EMOJI}]|_", " ", text).split(" ") if w)
+
+
+_WIDTH_FORMS = st.one_of(
+    st.characters(min_codepoint=0xFF00, max_codepoint=0xFFEF),  # full- and half-width forms
+    st.characters(min_codepoint=0x0300, max_codepoint=0x036F),  # combining marks
+    st.characters(min_codepoint=0x3000, max_codepoint=0x303F),  # CJK punctuation
+    st.sampled_from(list("甲乙專員abcAB12_ -,.?😀👎\u3099\u1161")),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_WIDTH_FORMS, max_size=16))
+@example("＜\u0338")  # NFKC composes it into ≮, a symbol: a separator either way
+@example("ｱｲ")  # half-width katakana are letters, not punctuation
+def test_cleaning_is_nfkc_lower_simplified_then_separators(text: str) -> None:
+    assert clean(text) == _plain_clean(text)
