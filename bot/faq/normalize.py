@@ -166,6 +166,10 @@ class SynonymTable:
     _first: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _plain: dict[str, str] = field(init=False, repr=False, compare=False)
     _bounded: frozenset[str] = field(init=False, repr=False, compare=False)
+    _before: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The characters that some key has before its last one."""
+    _after: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The characters that some key has after its first one."""
     _changing: re.Pattern[str] = field(init=False, repr=False, compare=False)
     """Finds, at any position, a variant that a rule rewrites to something else, where the
     scan would accept it (an English variant only as a whole word).  A text in which it finds
@@ -184,6 +188,8 @@ class SynonymTable:
         # letters next to them
         bounded = frozenset(k for k in rules if _is_ascii_alnum(k[0]) or _is_ascii_alnum(k[-1]))
         object.__setattr__(self, "_bounded", bounded)
+        object.__setattr__(self, "_before", frozenset(c for k in rules for c in k[:-1]))
+        object.__setattr__(self, "_after", frozenset(c for k in rules for c in k[1:]))
         changing = _trie_pattern(k for k, v in rules.items() if v != k)
         object.__setattr__(self, "_changing", changing)
         # first character → lengths of the keys starting with it, longest first
@@ -257,46 +263,64 @@ class SynonymTable:
     def rewrite(self, text: str) -> str:
         """One left-to-right, longest-match pass of the rules over ``text`` (:func:`clean`-ed:
         single spaces, none at the ends, as every pass leaves it)."""
-        if not self.rules or self._changing.search(text) is None:
+        hit = self._changing.search(text) if self.rules else None
+        if hit is None:
             return text  # no rule that changes anything applies anywhere in it
-        return self._rewrite_once(text)
+        return self._rewrite_once(text, hit)
 
-    def _rewrite_once(self, text: str) -> str:
+    def _rewrite_once(self, text: str, hit: re.Match[str] | None) -> str:
+        """The pass, given the first place where a rule that changes something applies.
+
+        Before such a place nothing changes, but where the scan stands when it gets there
+        depends on the keys it matched on the way.  So the scan is taken up at the last
+        point before the place that no key can span (the character before the point is
+        only ever the last of a key, or the one after it only ever the first), which the
+        scan from the start reaches too; and it stops after the last such place.
+        """
         rules = self._plain
         starts = self._lengths
         search = self._first.search  # jumps to the next character that starts a rule
+        changing = self._changing.search
         bounded = self._bounded
+        before, after = self._before, self._after
         out: list[str] = []
         i, last, n = 0, 0, len(text)
         changed = dropped = False
-        while True:
-            found = search(text, i)
-            if found is None:
-                break
-            i = found.start()
-            for length in starts[text[i]]:
-                if i + length > n:
-                    continue
-                piece = text[i : i + length]
-                repl = rules.get(piece)
-                if repl is None:
-                    continue
-                end = i + length
-                if piece in bounded and (
-                    (_is_ascii_alnum(piece[0]) and i > 0 and _is_ascii_alnum(text[i - 1]))
-                    or (_is_ascii_alnum(piece[-1]) and end < n and _is_ascii_alnum(text[end]))
-                ):
-                    continue  # "ip" inside "ship" is not "ip"
-                if repl != piece:
-                    out.append(text[last:i])
-                    out.append(repl)
-                    last = end
-                    changed = True
-                    dropped = dropped or not repl
-                i = end
-                break
-            else:
-                i += 1
+        while hit is not None:
+            upto = start = hit.start()
+            while start > i and text[start - 1] in before and text[start] in after:
+                start -= 1
+            i = start
+            while i <= upto:
+                found = search(text, i)
+                if found is None:  # pragma: no cover - text[upto] starts a rule
+                    break
+                i = found.start()
+                for length in starts[text[i]]:
+                    if i + length > n:
+                        continue
+                    piece = text[i : i + length]
+                    repl = rules.get(piece)
+                    if repl is None:
+                        continue
+                    end = i + length
+                    if piece in bounded and (
+                        (_is_ascii_alnum(piece[0]) and i > 0 and _is_ascii_alnum(text[i - 1]))
+                        or (_is_ascii_alnum(piece[-1]) and end < n
+                            and _is_ascii_alnum(text[end]))
+                    ):
+                        continue  # "ip" inside "ship" is not "ip"
+                    if repl != piece:
+                        out.append(text[last:i])
+                        out.append(repl)
+                        last = end
+                        changed = True
+                        dropped = dropped or not repl
+                    i = end
+                    break
+                else:
+                    i += 1
+            hit = changing(text, i)
         if not changed:
             return text
         out.append(text[last:])

@@ -250,6 +250,7 @@ def _tables_and_texts(draw: st.DrawFn) -> tuple[dict[str, str], str]:
 @example(({"a": "b"}, "a甲"))  # and at the very start
 @example(({"a": "b"}, "1a"))  # but not after a digit
 @example(({"丙": "甲乙丙"}, "甲乙丙"))  # a variant inside its own canonical form
+@example(({"乙丙": "丁", "丙丁": "甲乙"}, "甲乙丙"))  # the scan stands inside 甲乙 when 乙丙 starts
 def test_a_rewrite_pass_is_the_plain_longest_match_scan(case: tuple[dict[str, str], str]) -> None:
     variants, text = case
     table = SynonymTable(variants)
