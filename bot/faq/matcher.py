@@ -52,7 +52,6 @@ question, alternate, tag and answer (:mod:`bot.faq.normalize`) and keeps
 from __future__ import annotations
 
 import math
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -141,7 +140,6 @@ class _Scored:
 # Word groups that authors separate with spaces ("服务专员 资格要求") are taken
 # as words of the lexicon when at most this long.
 MAX_GROUP_WORD: Final[int] = 4
-_RUNS: Final = re.compile(r"[a-z0-9]+|[^a-z0-9]+")
 _WORD_CACHE: Final[int] = 4096
 
 

@@ -327,15 +327,6 @@ class SynonymTable:
         # only a dropped word leaves two spaces (or one at an end): the text was clean
         return _SPACES.sub(" ", "".join(out)).strip() if dropped else "".join(out)
 
-    def apply(self, text: str) -> str:
-        """Rewrite ``text`` (already :func:`clean`-ed) until it no longer changes."""
-        for _ in range(_MAX_PASSES):
-            rewritten = self.rewrite(text)
-            if rewritten == text:
-                break
-            text = rewritten
-        return text
-
 
 def _trie_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     """A pattern matching any of ``keys`` (longest first), shared prefixes factored out as
